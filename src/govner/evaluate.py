@@ -1,0 +1,144 @@
+"""``govner evaluate``: strict entity scores plus an error table, for a model or the rules.
+
+Both systems go through one function, :func:`evaluate_examples`, which only needs a
+``predict(texts) -> entities`` callable: the model's is :class:`govner.predict.Predictor`
+(the one inference path, windowing included), the baseline's is ``govner.rules``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Callable, Sequence
+
+from govner.data import Example, load_examples, select_split
+from govner.errors import GovnerError
+from govner.metrics import AVERAGES, ERROR_KINDS, Span, error_table, span_scores
+from govner.schema import LABEL_CODES
+
+log = logging.getLogger(__name__)
+
+PredictFn = Callable[[list[str]], list[list[dict]]]
+
+
+def model_predict_fn(model_dir: str | Path, device: str = "auto", batch_size: int = 64) -> PredictFn:
+    try:
+        from govner.predict import Predictor
+    except ImportError:  # checkouts without predict.py yet: see _fallback_predict
+        return lambda texts: _fallback_predict(model_dir, list(texts), batch_size)
+    predictor = Predictor.from_pretrained(str(model_dir), device=device)
+    return lambda texts: predictor.predict(list(texts), batch_size=batch_size)
+
+
+def _fallback_predict(model_dir: str | Path, texts: list[str], batch_size: int) -> list[list[dict]]:
+    """CPU-only stand-in for Predictor (same windows, same word-level decoding)."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from govner.config import load_config
+    from govner.data import tokenize_words, window_features, word_tags_to_spans
+    from govner.tokenizer import load_tokenizer
+    from govner.windows import make_windows
+
+    cfg = load_config(Path(model_dir) / "train_config.yaml")
+    tok = load_tokenizer(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(str(model_dir)).eval()
+    out = []
+    for text in texts:
+        words = tokenize_words(tok, text)
+        feats = window_features(tok, words, None, cfg.data.max_length, cfg.data.stride)
+        wins = make_windows(len(words.input_ids), cfg.data.max_length - 2, cfg.data.stride)
+        token_tag = [0] * len(words.input_ids)
+        for f, w in zip(feats, wins):
+            with torch.no_grad():
+                logits = model(input_ids=torch.tensor([f["input_ids"]])).logits[0, 1:-1]
+            for t in range(w.own_start, w.own_end):
+                token_tag[t] = int(logits[t - w.start].argmax())
+        tags = ["O"] * len(words.word_spans)
+        for t, first in enumerate(words.first_token):
+            if first:
+                tags[words.word_of_token[t]] = model.config.id2label[token_tag[t]]
+        out.append([{"start": s, "end": e, "label": lab, "text": text[s:e], "score": 1.0}
+                    for s, e, lab in word_tags_to_spans(tags, words.word_spans)])
+    return out
+
+
+def rules_predict_fn() -> PredictFn | None:
+    """The rule pre-labeller, or None when this checkout has none."""
+    try:
+        from govner.rules import rule_entities
+    except ImportError:
+        return None
+    return lambda texts: [rule_entities(t) for t in texts]
+
+
+def _spans(entities: list[dict]) -> list[Span]:
+    return sorted((int(e["start"]), int(e["end"]), str(e["label"])) for e in entities)
+
+
+def evaluate_examples(examples: Sequence[Example], predict: PredictFn, n_examples: int = 5) -> dict:
+    """``{"n_sentences", "scores": {label|micro|macro: {...}}, "errors": {...}}``."""
+    texts = [ex.text for ex in examples]
+    gold = [sorted(ex.spans) for ex in examples]
+    pred = [_spans(ents) for ents in predict(texts)] if texts else []
+    return {"n_sentences": len(texts), "scores": span_scores(texts, gold, pred),
+            "errors": error_table(texts, gold, pred, n_examples)}
+
+
+def scores_table(scores: dict, title: str = "") -> str:
+    """seqeval-style report as a plain-text table."""
+    head = f"{title}\n" if title else ""
+    lines = [f"{'':>12} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}"]
+    for name in LABEL_CODES + AVERAGES:
+        r = scores[name]
+        label = name if name in LABEL_CODES else f"{name} avg"
+        lines.append(f"{label:>12} {r['precision']:9.4f} {r['recall']:9.4f} {r['f1']:9.4f} {r['support']:8d}")
+        if name == LABEL_CODES[-1]:
+            lines.append("")
+    return head + "\n".join(lines)
+
+
+def errors_text(errors: dict) -> str:
+    counts = errors["counts"]
+    lines = ["entity-level errors", f"{'':>12}" + "".join(f"{c:>13}" for c in LABEL_CODES) + f"{'total':>8}"]
+    for kind in ERROR_KINDS:
+        row = counts[kind]
+        lines.append(f"{kind:>12}" + "".join(f"{row[c]:13d}" for c in LABEL_CODES) + f"{sum(row.values()):8d}")
+    for kind in ERROR_KINDS:
+        if not errors["examples"][kind]:
+            continue
+        lines.append(f"\n{kind}:")
+        for e in errors["examples"][kind]:
+            g = f"gold {e['gold']['label']} “{e['gold']['text']}”" if e["gold"] else "gold -"
+            p = f"pred {e['pred']['label']} “{e['pred']['text']}”" if e["pred"] else "pred -"
+            lines.append(f"  {g} | {p} | {e['text'][:80]}")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    from govner.fileio import atomic_write_json
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    examples = select_split(load_examples(args.data), args.splits, args.split)
+    if not examples:
+        raise GovnerError(f"--split {args.split}: no annotated sentences in {', '.join(args.data)}")
+    if args.rules:
+        predict = rules_predict_fn()
+        if predict is None:
+            raise GovnerError("--rules: govner.rules is not available in this installation")
+        system = "rules"
+    else:
+        if not Path(args.model).is_dir():
+            raise GovnerError(f"--model {args.model}: not a directory")
+        predict = model_predict_fn(args.model, args.device)
+        system = args.model
+    result = evaluate_examples(examples, predict)
+    result.update(system=system, split=args.split, data=list(args.data))
+    print(scores_table(result["scores"], f"{system} on {args.split} ({len(examples)} sentences)"))
+    print()
+    print(errors_text(result["errors"]))
+    out = args.out or (None if args.rules else str(Path(args.model) / f"eval_{args.split}.json"))
+    if out:
+        atomic_write_json(out, result)
+        print(f"\nwritten: {out}")
+    return 0

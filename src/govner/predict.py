@@ -1,0 +1,380 @@
+"""Entities from text with a trained token classifier: any length, exact offsets, CPU or GPU.
+
+Why it is not the Hugging Face pipeline: the pipeline runs one sentence at a time, truncates
+long inputs, and hands back offsets that are only as good as its aggregation. Here all
+windows of all inputs are sorted by length and run in padded batches, long inputs are
+windowed with the same ``make_windows`` as training, and every entity is built with
+``make_entity`` against the caller's own string.
+
+Rules (documented here because they decide what users get):
+
+* Normalisation: the text is width-folded exactly as ``govner prepare`` folds it (full-width
+  digits/letters/％ to ASCII, odd spaces to " ", zero-width characters dropped), so the model
+  sees what it was trained on. An index map leads back to the caller's string, so offsets
+  always index the *original* input and ``entity["text"] == text[start:end]``.
+* BIO repair: ``B-X`` always opens an X entity; ``I-X`` continues the open entity only if it
+  is an X, otherwise it opens a new X entity (an ``I-`` after ``O``, or ``I-X`` after
+  ``B-Y``/``I-Y``); ``O`` closes. This is also what the pipeline's "simple" grouping does.
+* Score: the mean over the entity's tokens of each token's highest tag probability.
+* Edges: entity edges are token edges (a Latin word may be cut at a WordPiece); whitespace is
+  never a token, and any left at an edge after mapping back is trimmed.
+* Half precision (CUDA only): a float16 copy of the model runs first; any sequence in which a
+  real token's top-two logit margin is below ``fp16_margin`` is rerun in float32. float16
+  logits of a BERT classifier move by far less than that margin, so the arg-max tags - and
+  hence the entities - are those of float32; scores agree to about 1e-3.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+from govner.errors import GovnerError
+from govner.schema import BY_CODE, Entity, make_entity
+from govner.windows import Window, make_windows
+
+if TYPE_CHECKING:
+    import torch
+
+#: Logit margin below which a float16 result is recomputed in float32.
+FP16_MARGIN = 0.25
+
+
+def resolve_device(spec: str | None) -> "torch.device":
+    """``auto`` prefers CUDA; asking for a CUDA device that is not there is an error, not a fallback."""
+    import torch
+
+    spec = (spec or "auto").strip().lower()
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "cuda" or spec.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise GovnerError(f"device {spec!r} requested but CUDA is not available "
+                              f"(torch {torch.__version__}); use --device cpu or auto")
+        index = 0 if spec == "cuda" else spec.split(":", 1)[1]
+        if not str(index).isdigit():
+            raise GovnerError(f"device {spec!r}: expected cuda:N with N a GPU index")
+        count = torch.cuda.device_count()
+        if int(index) >= count:
+            raise GovnerError(f"device {spec!r}: only {count} CUDA device(s) visible (cuda:0..cuda:{count - 1})")
+        return torch.device(f"cuda:{int(index)}")
+    raise GovnerError(f"unknown device {spec!r}: expected auto, cpu, cuda or cuda:N")
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int] | None]:
+    """The prepare-time width folding, plus for each output char its index in ``text``.
+
+    Returns ``None`` as the map when nothing changed (the common case, kept cheap).
+    """
+    from govner.text.clean import normalize_width
+
+    folded = normalize_width(text)
+    if folded == text:
+        return text, None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for out in normalize_width(ch):
+            chars.append(out)
+            index.append(i)
+    return "".join(chars), index
+
+
+@dataclass(frozen=True)
+class TagSet:
+    """The model's ``id2label`` split into BIO prefix and schema label per tag id."""
+
+    prefix: tuple[str, ...]  # "B", "I" or "O"
+    label: tuple[str, ...]  # schema code, "" for O
+
+    @classmethod
+    def from_id2label(cls, id2label: dict, source: str = "id2label") -> "TagSet":
+        ids = sorted(int(k) for k in id2label)
+        if ids != list(range(len(ids))) or not ids:
+            raise GovnerError(f"{source}: id2label must map 0..N-1 to tags, got ids {ids[:10]}")
+        prefixes, labels = [], []
+        for i in ids:
+            tag = str(id2label[i] if i in id2label else id2label[str(i)])
+            if tag == "O":
+                prefixes.append("O")
+                labels.append("")
+                continue
+            head, _, code = tag.partition("-")
+            if head not in ("B", "I") or code not in BY_CODE:
+                raise GovnerError(f"{source}: tag {i} is {tag!r}; expected O or B-/I- with a label "
+                                  f"from {', '.join(BY_CODE)}")
+            prefixes.append(head)
+            labels.append(code)
+        return cls(tuple(prefixes), tuple(labels))
+
+
+def decode_bio(tags: Sequence[int], probs: Sequence[float], tagset: TagSet) -> list[tuple[int, int, str, float]]:
+    """Token spans ``(first, last + 1, label, mean max-prob)`` under the repair rule in the module doc."""
+    spans: list[tuple[int, int, str, float]] = []
+    start, label, total = -1, "", 0.0
+    for i, tag in enumerate(tags):
+        prefix, code = tagset.prefix[tag], tagset.label[tag]
+        if prefix == "I" and start >= 0 and code == label:
+            total += probs[i]
+            continue
+        if start >= 0:
+            spans.append((start, i, label, total / (i - start)))
+            start = -1
+        if prefix != "O":
+            start, label, total = i, code, probs[i]
+    if start >= 0:
+        spans.append((start, len(tags), label, total / (len(tags) - start)))
+    return spans
+
+
+def check_texts(texts: object) -> list[str]:
+    if texts is None:
+        raise GovnerError("predict() got None; expected a string or a list of strings")
+    if not isinstance(texts, (list, tuple)):
+        raise GovnerError(f"predict() got {type(texts).__name__}; expected a string or a list of strings")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise GovnerError(f"predict(): texts[{i}] is {type(t).__name__}, expected str")
+    return list(texts)
+
+
+@dataclass
+class _Encoded:
+    """One input after normalisation and tokenisation; ``tags``/``probs`` filled per token."""
+
+    original: str
+    index: list[int] | None  # normalised char -> original char, None when identical
+    offsets: list[tuple[int, int]]  # per token, into the normalised text
+    ids: list[int]
+    tags: list[int]
+    probs: list[float]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if self.index is None:
+            return start, end
+        return self.index[start], self.index[end - 1] + 1
+
+
+class Predictor:
+    """A token classifier loaded once, predicting entities for strings of any length."""
+
+    def __init__(self, model, tokenizer, id2label: dict, device: "str | torch.device" = "cpu",
+                 max_length: int = 512, stride: int | None = None, half: bool | None = None,
+                 fp16_margin: float = FP16_MARGIN):
+        import copy
+
+        import torch
+
+        self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.tokenizer = tokenizer
+        self.tagset = TagSet.from_id2label(id2label)
+        if max_length < 3:
+            raise GovnerError(f"max_length must leave room for [CLS] and [SEP], got {max_length}")
+        self.window = max_length - 2
+        self.stride = stride or max(1, self.window // 2)
+        if not 0 < self.stride <= self.window:
+            raise GovnerError(f"stride must be in 1..{self.window} for max_length {max_length}, got {stride}")
+        if half is None:
+            half = self.device.type == "cuda"
+        if half and self.device.type != "cuda":
+            raise GovnerError("half precision is only used on CUDA; on CPU it is slower and less exact")
+        self.model = model.to(self.device).eval()
+        self.model_half = copy.deepcopy(self.model).half() if half else None
+        self.fp16_margin = fp16_margin
+        self.cls_id = tokenizer.cls_token_id
+        self.sep_id = tokenizer.sep_token_id
+        self.pad_id = tokenizer.pad_token_id or 0
+
+    @classmethod
+    def from_pretrained(cls, model_dir: str | Path, device: str = "auto", max_length: int | None = None,
+                        stride: int | None = None, half: bool | None = None) -> "Predictor":
+        from transformers import AutoModelForTokenClassification
+
+        from govner.tokenizer import load_tokenizer
+
+        path = Path(model_dir)
+        if not path.is_dir():
+            raise GovnerError(f"model directory {path} not found")
+        config_path = path / "config.json"
+        if not config_path.is_file():
+            raise GovnerError(f"{config_path} not found: {path} is not a trained model directory")
+        try:
+            raw = json.loads(config_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise GovnerError(f"{config_path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+        if not raw.get("id2label"):
+            raise GovnerError(f"{config_path} has no id2label: cannot tell which tag each output is")
+        tagset_source = f"{config_path} id2label"
+        TagSet.from_id2label({int(k): v for k, v in raw["id2label"].items()}, tagset_source)
+        dev = resolve_device(device)
+        tokenizer = load_tokenizer(path)
+        model = AutoModelForTokenClassification.from_pretrained(str(path))
+        limit = model.config.max_position_embeddings
+        if max_length is None:
+            max_length = min(limit, tokenizer.model_max_length or limit)
+        if max_length > limit:
+            raise GovnerError(f"max_length {max_length} exceeds the model's {limit} positions ({config_path})")
+        return cls(model, tokenizer, model.config.id2label, dev, max_length, stride, half)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def predict(self, texts: str | Sequence[str], batch_size: int = 64) -> list[Entity] | list[list[Entity]]:
+        """Entities for one string (a list of entities) or a list of strings (a list per string)."""
+        if isinstance(texts, str):
+            return self._predict_many([texts], batch_size)[0]
+        return self._predict_many(check_texts(texts), batch_size)
+
+    def predict_document(self, text: str, batch_size: int = 64, max_sentence_len: int = 150) -> list[Entity]:
+        """A whole report: split into sentences, predict them as a batch, offsets into ``text``."""
+        from govner.text.split import split_sentences
+
+        if not isinstance(text, str):
+            raise GovnerError(f"predict_document() got {type(text).__name__}; expected a string")
+        spans = split_sentences(text, max_len=max_sentence_len)
+        results = self._predict_many([text[s:e] for s, e in spans], batch_size)
+        out: list[Entity] = []
+        for (offset, _), ents in zip(spans, results):
+            for e in ents:
+                out.append(make_entity(text, e["start"] + offset, e["end"] + offset, e["label"], e["score"]))
+        return out
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _predict_many(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
+        if batch_size < 1:
+            raise GovnerError(f"batch_size must be at least 1, got {batch_size}")
+        docs = self._encode(texts)
+        jobs = [(doc, w) for doc in docs if doc.ids
+                for w in make_windows(len(doc.ids), self.window, self.stride)]
+        jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)
+        for i in range(0, len(jobs), batch_size):
+            self._run_batch(jobs[i:i + batch_size])
+        return [self._entities(doc) for doc in docs]
+
+    def _encode(self, texts: list[str]) -> list[_Encoded]:
+        normalised = [normalize_with_map(t) for t in texts]
+        enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
+                             return_attention_mask=False, return_token_type_ids=False)
+        return [_Encoded(t, index, offsets, ids, [0] * len(ids), [0.0] * len(ids))
+                for t, (_, index), ids, offsets in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
+
+    def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
+        import torch
+
+        width = max(w.end - w.start for _, w in jobs) + 2
+        ids = torch.full((len(jobs), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(jobs), width), dtype=torch.long)
+        for row, (doc, w) in enumerate(jobs):
+            n = w.end - w.start
+            ids[row, 0] = self.cls_id
+            ids[row, 1:n + 1] = torch.tensor(doc.ids[w.start:w.end])
+            ids[row, n + 1] = self.sep_id
+            mask[row, :n + 2] = 1
+        probs, tags = self._forward(ids.to(self.device), mask.to(self.device)).max(dim=-1)
+        probs, tags = probs.cpu().tolist(), tags.cpu().tolist()
+        for row, (doc, w) in enumerate(jobs):
+            a, b = 1 + w.own_start - w.start, 1 + w.own_end - w.start
+            doc.tags[w.own_start:w.own_end] = tags[row][a:b]
+            doc.probs[w.own_start:w.own_end] = probs[row][a:b]
+
+    def _forward(self, ids: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
+        """Tag probabilities (float32); float16 rows with a too-close call are redone in float32."""
+        import torch
+
+        with torch.inference_mode():
+            if self.model_half is None:
+                return self.model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1)
+            logits = self.model_half(input_ids=ids, attention_mask=mask).logits.float()
+            redo = unsure_rows(logits, mask, self.fp16_margin)
+            if redo.any():
+                logits[redo] = self.model(input_ids=ids[redo], attention_mask=mask[redo]).logits.float()
+            return logits.softmax(-1)
+
+    def _entities(self, doc: _Encoded) -> list[Entity]:
+        out: list[Entity] = []
+        for first, stop, label, score in decode_bio(doc.tags, doc.probs, self.tagset):
+            start, end = doc.to_original(doc.offsets[first][0], doc.offsets[stop - 1][1])
+            text = doc.original
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                out.append(make_entity(text, start, end, label, score))
+        return out
+
+
+def unsure_rows(logits: "torch.Tensor", mask: "torch.Tensor", margin: float) -> "torch.Tensor":
+    """Rows where some real token's best two logits are closer than ``margin`` (fp16 may flip them)."""
+    top2 = logits.topk(2, dim=-1).values
+    close = (top2[..., 0] - top2[..., 1]) < margin
+    return (close & mask.bool()).any(dim=-1)
+
+
+# -- command line -----------------------------------------------------------------------------
+
+
+def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[dict]:
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
+        yield rec
+
+
+def _read_source(src: str) -> tuple[str, str]:
+    """(name, content) of a file or stdin, decoded as UTF-8 (BOM tolerated)."""
+    if src == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(src)
+    if not path.is_file():
+        raise GovnerError(f"{path}: input file not found")
+    try:
+        return str(path), path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GovnerError(f"{path}: not UTF-8 (byte {exc.start}); run `govner prepare` on it first") from None
+
+
+def _is_jsonl(name: str, content: str) -> bool:
+    if name.endswith((".jsonl", ".json")):
+        return True
+    if name.endswith(".txt"):
+        return False
+    first = next((line for line in content.splitlines() if line.strip()), "")
+    return first.lstrip().startswith("{")
+
+
+def main(args) -> int:
+    """`govner predict`: JSONL records in -> records with "entities"; text documents -> one line each."""
+    from tqdm import tqdm
+
+    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    batch = args.batch_size
+    chunk = max(batch * 8, 256)
+    with tqdm(unit="text", file=sys.stderr, desc="predict") as bar:
+        for src in args.inputs or ["-"]:
+            name, content = _read_source(src)
+            if _is_jsonl(name, content):
+                records = list(_parse_jsonl(content.split("\n"), name))
+                for i in range(0, len(records), chunk):
+                    part = records[i:i + chunk]
+                    for rec, ents in zip(part, predictor.predict([r["text"] for r in part], batch_size=batch)):
+                        sys.stdout.write(json.dumps({**rec, "entities": ents}, ensure_ascii=False) + "\n")
+                    bar.update(len(part))
+            else:
+                ents = predictor.predict_document(content, batch_size=batch)
+                doc_id = "stdin" if src == "-" else Path(src).stem
+                sys.stdout.write(json.dumps({"doc_id": doc_id, "source": name, "entities": ents},
+                                            ensure_ascii=False) + "\n")
+                bar.update(1)
+            sys.stdout.flush()
+    return 0

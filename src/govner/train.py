@@ -1,0 +1,155 @@
+"""``govner train``: fine-tune a BERT token classifier from a config file.
+
+Plain Hugging Face ``Trainer``, so ``torchrun``/``accelerate launch`` give DDP with no code
+change. Checkpoints live under ``<output_dir>/checkpoints`` (``--resume`` picks the last);
+the best epoch by dev micro F1 is what ends up in ``<output_dir>``, together with the
+tokenizer, the resolved config, metrics.json, report.md and the curves.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from govner.config import TrainConfig, load_config, save_config
+from govner.data import (Example, build_dataset, check_alignment, label_counts, load_examples,
+                         split_examples, AlignmentReport)
+from govner.errors import GovnerError
+from govner.schema import ID2TAG, TAG2ID
+from govner.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
+
+log = logging.getLogger("govner.train")
+
+
+def build_tokenizer_for(cfg: TrainConfig):
+    if cfg.model.init == "random" and not cfg.model.name_or_path:
+        return build_tokenizer(cfg.model.vocab)
+    return load_tokenizer(cfg.model.name_or_path)
+
+
+def build_model(cfg: TrainConfig, tokenizer):
+    """Pretrained weights with a fresh head, or a randomly initialised BERT of ``model.arch``."""
+    from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig
+
+    labels = dict(num_labels=len(TAG2ID), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
+    dropout = {} if cfg.model.dropout is None else dict(hidden_dropout_prob=cfg.model.dropout,
+                                                        attention_probs_dropout_prob=cfg.model.dropout)
+    if cfg.model.init == "random":
+        if cfg.model.name_or_path:  # the architecture of a known model, its weights discarded
+            mconf = AutoConfig.from_pretrained(cfg.model.name_or_path, **labels, **dropout)
+        else:
+            a = cfg.model.arch
+            mconf = BertConfig(vocab_size=len(tokenizer), hidden_size=a.hidden_size,
+                               num_hidden_layers=a.num_hidden_layers, num_attention_heads=a.num_attention_heads,
+                               intermediate_size=a.intermediate_size,
+                               max_position_embeddings=a.max_position_embeddings,
+                               pad_token_id=tokenizer.pad_token_id, **labels, **dropout)
+        return AutoModelForTokenClassification.from_config(mconf)
+    try:
+        return AutoModelForTokenClassification.from_pretrained(cfg.model.name_or_path, **labels, **dropout)
+    except OSError as exc:
+        raise GovnerError(f"model.name_or_path: cannot load {cfg.model.name_or_path!r}: {exc}") from None
+
+
+def _precision_flags(precision: str) -> dict:
+    import torch
+
+    if not torch.cuda.is_available():
+        return {"use_cpu": True}  # half precision on CPU is slow and changes results: always fp32
+    if precision == "auto":
+        precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+
+
+def training_arguments(cfg: TrainConfig, ckpt_dir: Path):
+    from transformers import TrainingArguments
+
+    t = cfg.training
+    return TrainingArguments(
+        output_dir=str(ckpt_dir),
+        num_train_epochs=t.epochs, max_steps=t.max_steps,
+        learning_rate=t.learning_rate, warmup_steps=t.warmup, weight_decay=t.weight_decay,
+        per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps, max_grad_norm=t.max_grad_norm,
+        eval_strategy="epoch", save_strategy="epoch", logging_strategy="steps",
+        logging_steps=t.logging_steps, save_total_limit=t.save_total_limit,
+        load_best_model_at_end=True, metric_for_best_model="micro_f1", greater_is_better=True,
+        seed=t.seed, data_seed=t.seed, report_to="none", disable_tqdm=False,
+        dataloader_num_workers=0, remove_unused_columns=True, label_names=["labels"],
+        ddp_find_unused_parameters=False,
+        **_precision_flags(t.precision),
+    )
+
+
+def _compute_metrics(eval_pred) -> dict[str, float]:
+    from govner.metrics import trainer_metrics
+
+    return trainer_metrics(eval_pred.predictions, eval_pred.label_ids)
+
+
+def _last_checkpoint(ckpt_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+
+
+def _datasets(cfg: TrainConfig, tokenizer, splits: dict[str, list[Example]]):
+    report = AlignmentReport()
+    ds = {name: build_dataset(exs, tokenizer, cfg.data.max_length, cfg.data.stride, cfg.data.cache_dir, report)
+          for name, exs in splits.items()}
+    check_alignment(report, cfg.data.unalignable)
+    return ds, report
+
+
+def main(args: argparse.Namespace) -> int:
+    import transformers
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    transformers.logging.set_verbosity_warning()
+    cfg = load_config(args.config, args.set)
+    out = Path(cfg.output_dir)
+    ckpt_dir = out / "checkpoints"
+    targs = training_arguments(cfg, ckpt_dir)
+
+    resume = _last_checkpoint(ckpt_dir) if args.resume else None
+    if args.resume and resume is None:
+        log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt_dir)
+    if not args.resume and ckpt_dir.is_dir() and targs.process_index == 0:
+        log.info("removing old checkpoints in %s (use --resume to continue them)", ckpt_dir)
+        shutil.rmtree(ckpt_dir)
+
+    splits = split_examples(load_examples(cfg.data.files), cfg.data.splits)
+    for name, exs in splits.items():
+        log.info("%s: %d sentences, entities %s", name, len(exs), label_counts(exs))
+    if not splits["train"] or not splits["dev"]:
+        raise GovnerError(f"{cfg.data.splits}: the train and dev splits must both be non-empty")
+    tokenizer = build_tokenizer_for(cfg)
+    with targs.main_process_first(desc="tokenising"):
+        ds, report = _datasets(cfg, tokenizer, splits)
+
+    transformers.set_seed(cfg.training.seed)  # before the head (or whole model) is initialised
+    model = build_model(cfg, tokenizer)
+    callbacks = []
+    if cfg.training.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience))
+    trainer = Trainer(
+        model=model, args=targs, train_dataset=ds["train"].remove_columns(["example", "window_start"]),
+        eval_dataset=ds["dev"].remove_columns(["example", "window_start"]),
+        data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8),
+        processing_class=tokenizer, compute_metrics=_compute_metrics, callbacks=callbacks,
+    )
+    started = time.time()
+    trainer.train(resume_from_checkpoint=resume)
+    wall = time.time() - started
+    if not trainer.is_world_process_zero():
+        return 0
+    trainer.save_model(str(out))  # the best checkpoint (load_best_model_at_end)
+    save_tokenizer(tokenizer, out)
+    save_config(cfg, out / "train_config.yaml")
+    from govner.train_report import write_outputs
+
+    write_outputs(out, cfg, splits, trainer.state.log_history, report, wall)
+    return 0

@@ -1,0 +1,40 @@
+"""A tiny random BERT token classifier over the project's vocab, built locally (no model hub).
+
+Shared by tests and benchmarks: small enough for 2 shared CPU cores, yet a real
+``BertForTokenClassification`` saved the way training saves one (safetensors, config with
+``id2label``, tokenizer files), so loading code paths are the real ones.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from govner.schema import ID2TAG, TAG2ID
+from govner.tokenizer import build_tokenizer, save_tokenizer
+
+
+def build_tiny_model(out_dir: str | Path, seed: int = 0, hidden: int = 32, layers: int = 2,
+                     max_positions: int = 128, winning_tag: str | None = None) -> Path:
+    """Save a tiny classifier to ``out_dir``; ``winning_tag`` makes that tag win on every token.
+
+    Zeroing the classifier weight and biasing one tag gives a model whose output is known in
+    advance, which entity-level tests need; without it the tags are random but deterministic.
+    """
+    import torch
+    from transformers import BertConfig, BertForTokenClassification
+
+    torch.manual_seed(seed)
+    tok = build_tokenizer()
+    config = BertConfig(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=2, intermediate_size=2 * hidden,
+                        max_position_embeddings=max_positions,
+                        id2label=dict(ID2TAG), label2id=dict(TAG2ID))
+    model = BertForTokenClassification(config).eval()
+    if winning_tag is not None:
+        with torch.no_grad():
+            model.classifier.weight.zero_()
+            model.classifier.bias.zero_()
+            model.classifier.bias[TAG2ID[winning_tag]] = 5.0
+    out = Path(out_dir)
+    model.save_pretrained(out)
+    save_tokenizer(tok, out)
+    return out
