@@ -47,7 +47,7 @@ def test_seed_004_compendium_splits_into_town_documents(seeds):
     assert any("missing" in w and "震泽镇" in w for w in stats.warnings)
     for d in towns:  # no TOC lines (title + page number) or site text inside a town report
         lines = d.text.split("\n")
-        assert "目录" not in lines and "汇编" not in d.text and "客服" not in d.text
+        assert "目录" not in lines and "汇编" not in d.text and "联系客服" not in d.text
         assert not any(re.fullmatch(r".{2,30}政府工作报告 \d+", line) for line in lines)
 
 

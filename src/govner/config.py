@@ -32,8 +32,8 @@ class DataConfig:
     max_length: int = field(default=128, metadata=_check(ge=8, le=8192))  # tokens incl. [CLS]/[SEP]
     #: window stride in tokens; overlap = (max_length - 2) - stride
     stride: int = field(default=96, metadata=_check(ge=1))
-    #: what to do with a span that does not fall on word boundaries: "warn" (widen it to the
-    #: covering words, count and list it) or "error" (stop)
+    #: what to do with a span that does not fall on token boundaries: "warn" (widen it to the
+    #: covering tokens, count and list it) or "error" (stop)
     unalignable: Literal["warn", "error"] = "warn"
     cache_dir: str = ".cache/datasets"
 

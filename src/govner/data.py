@@ -1,11 +1,18 @@
 """Annotations → examples → token windows with BIO labels, as cached ``datasets.Dataset``s.
 
-Labelling scheme: one label per *word* (a CJK character, or a run the BERT pre-tokenizer
-keeps together such as ``2023`` or ``pm2``), put on its first sub-token; later sub-tokens
-and [CLS]/[SEP] get -100. A span must therefore start at a word start and end at a word
-end. One that does not (``2.5`` inside ``PM2.5``) cannot be represented exactly: with
-``data.unalignable: warn`` (default) it is widened to the covering words, counted and listed
-(file, task id, offsets) in the report and a warning; with ``error`` training stops.
+Labelling scheme: *every* token gets a tag (B- on an entity's first token, I- on the rest,
+sub-tokens such as ``##3`` of ``2023`` included); only [CLS]/[SEP] get -100. This is the
+documented alternative to "-100 after the first sub-token": :class:`govner.predict.Predictor`
+decodes every token's tag, so the model must be trained to tag continuation sub-tokens too,
+or an entity such as ``2023年`` could be cut at ``##3``. Text is width-folded exactly as the
+Predictor folds it, with offsets mapped back to the original string.
+
+A span must start at a token start and end at a token end. One that does not (``2.5`` inside
+``PM2.5``, where ``pm2`` is one token) cannot be represented exactly: with
+``data.unalignable: warn`` (default) it is widened to the covering tokens, counted and
+listed (file, task id, offsets) in the log, metrics.json and report.md; with ``error``
+training stops. Characters missing from the vocabulary become [UNK] tokens that keep their
+offsets, so spans stay aligned around them.
 
 Long sentences are cut into overlapping windows with :func:`govner.windows.make_windows`,
 exactly as prediction does, so no sentence is truncated.
@@ -32,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 #: bump when the feature layout changes so stale caches are never reused
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 
 @dataclass
@@ -57,7 +64,7 @@ class Unaligned:
 
     def __str__(self) -> str:
         return (f"{self.file}: task {self.task_id}: {self.label} span [{self.start}, {self.end}) "
-                f"{self.text!r} is not on word boundaries (widened to {list(self.widened_to)})")
+                f"{self.text!r} is not on token boundaries (widened to {list(self.widened_to)})")
 
 
 @dataclass
@@ -66,7 +73,7 @@ class AlignmentReport:
     unaligned: list[Unaligned] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"{len(self.unaligned)} of {self.spans} spans not on word boundaries"
+        return f"{len(self.unaligned)} of {self.spans} spans not on token boundaries"
 
 
 # --- reading annotations ----------------------------------------------------------------
@@ -155,44 +162,31 @@ def select_split(examples: list[Example], splits_path: str | Path, split: str) -
     return split_examples(examples, splits_path)[split]
 
 
-# --- words: the unit that carries a label -----------------------------------------------
+# --- tokens and tags -------------------------------------------------------------------
 
 @dataclass
-class Words:
-    """A sentence's tokens grouped into words (see module docstring)."""
+class Tokens:
+    """A sentence as the model sees it: ids, and each token's span in the *original* text."""
 
     input_ids: list[int]
-    word_of_token: list[int]  # word index per token
-    word_spans: list[tuple[int, int]]  # character span per word
-
-    @property
-    def first_token(self) -> list[bool]:
-        return [i == 0 or self.word_of_token[i] != self.word_of_token[i - 1]
-                for i in range(len(self.word_of_token))]
+    spans: list[tuple[int, int]]
 
 
-def tokenize_words(tokenizer, text: str) -> Words:
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    word_ids = enc.word_ids()
-    offsets = enc["offset_mapping"]
-    word_of_token: list[int] = []
-    spans: list[tuple[int, int]] = []
-    prev = object()
-    for wid, (s, e) in zip(word_ids, offsets):
-        if wid != prev:
-            spans.append((s, e))
-            prev = wid
-        else:
-            spans[-1] = (spans[-1][0], e)
-        word_of_token.append(len(spans) - 1)
-    return Words(list(enc["input_ids"]), word_of_token, spans)
+def tokenize(tokenizer, text: str) -> Tokens:
+    """Tokenise exactly as :class:`govner.predict.Predictor` does (same width folding)."""
+    from govner.predict import normalize_with_map
+
+    folded, index = normalize_with_map(text)
+    enc = tokenizer(folded, add_special_tokens=False, return_offsets_mapping=True)
+    spans = [(s, e) if index is None else (index[s], index[e - 1] + 1) for s, e in enc["offset_mapping"]]
+    return Tokens(list(enc["input_ids"]), spans)
 
 
-def word_tags(ex: Example, words: Words, report: AlignmentReport | None = None) -> list[str]:
-    """A BIO tag per word; spans off word boundaries are widened and reported."""
-    tags = ["O"] * len(words.word_spans)
+def token_tags(ex: Example, toks: Tokens, report: AlignmentReport | None = None) -> list[str]:
+    """A BIO tag per token; spans off token boundaries are widened and reported."""
+    tags = ["O"] * len(toks.spans)
     for start, end, label in ex.spans:
-        covered = [i for i, (s, e) in enumerate(words.word_spans) if s < end and e > start]
+        covered = [i for i, (s, e) in enumerate(toks.spans) if s < end and e > start]
         if report is not None:
             report.spans += 1
         if not covered:  # only whitespace or characters the tokenizer drops
@@ -200,7 +194,7 @@ def word_tags(ex: Example, words: Words, report: AlignmentReport | None = None) 
                 report.unaligned.append(Unaligned(ex.file, ex.task_id, start, end, label,
                                                   ex.text[start:end], (start, start)))
             continue
-        ws, we = words.word_spans[covered[0]][0], words.word_spans[covered[-1]][1]
+        ws, we = toks.spans[covered[0]][0], toks.spans[covered[-1]][1]
         if (ws, we) != (start, end) and report is not None:
             report.unaligned.append(Unaligned(ex.file, ex.task_id, start, end, label,
                                               ex.text[start:end], (ws, we)))
@@ -209,43 +203,16 @@ def word_tags(ex: Example, words: Words, report: AlignmentReport | None = None) 
     return tags
 
 
-def word_tags_to_spans(tags: list[str], word_spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """Strict IOB2 decoding: an I- that does not continue a same-label entity starts a new one."""
-    out: list[tuple[int, int, str]] = []
-    cur: list | None = None
-    for tag, (s, e) in zip(tags, word_spans):
-        prefix, _, label = tag.partition("-")
-        if prefix == "I" and cur is not None and cur[2] == label:
-            cur[1] = e
-            continue
-        if cur is not None:
-            out.append(tuple(cur))
-            cur = None
-        if prefix in ("B", "I"):
-            cur = [s, e, label]
-    if cur is not None:
-        out.append(tuple(cur))
-    return out
-
-
 # --- features ---------------------------------------------------------------------------
 
-def window_features(tokenizer, words: Words, tags: list[str] | None, max_length: int,
-                    stride: int) -> list[dict]:
-    """[CLS] window [SEP] per window; labels on first sub-tokens only (when tags are given)."""
-    n = len(words.input_ids)
-    first = words.first_token
+def window_features(tokenizer, toks: Tokens, tags: list[str], max_length: int, stride: int) -> list[dict]:
+    """[CLS] window [SEP] per window; [CLS]/[SEP] labelled -100, every real token labelled."""
     feats = []
-    for w in make_windows(n, max_length - 2, stride):
-        ids = [tokenizer.cls_token_id] + words.input_ids[w.start:w.end] + [tokenizer.sep_token_id]
-        feat: dict[str, Any] = {"input_ids": ids, "attention_mask": [1] * len(ids),
-                                "window_start": w.start}
-        if tags is not None:
-            labels = [-100]
-            for t in range(w.start, w.end):
-                labels.append(TAG2ID[tags[words.word_of_token[t]]] if first[t] else -100)
-            feat["labels"] = labels + [-100]
-        feats.append(feat)
+    for w in make_windows(len(toks.input_ids), max_length - 2, stride):
+        ids = [tokenizer.cls_token_id] + toks.input_ids[w.start:w.end] + [tokenizer.sep_token_id]
+        labels = [-100] + [TAG2ID[t] for t in tags[w.start:w.end]] + [-100]
+        feats.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels,
+                      "window_start": w.start})
     return feats
 
 
@@ -253,9 +220,8 @@ def encode_examples(examples: list[Example], tokenizer, max_length: int, stride:
                     report: AlignmentReport) -> list[dict]:
     rows = []
     for i, ex in enumerate(examples):
-        words = tokenize_words(tokenizer, ex.text)
-        tags = word_tags(ex, words, report)
-        for f in window_features(tokenizer, words, tags, max_length, stride):
+        toks = tokenize(tokenizer, ex.text)
+        for f in window_features(tokenizer, toks, token_tags(ex, toks, report), max_length, stride):
             rows.append({"example": i, **f})
     return rows
 

@@ -22,45 +22,10 @@ PredictFn = Callable[[list[str]], list[list[dict]]]
 
 
 def model_predict_fn(model_dir: str | Path, device: str = "auto", batch_size: int = 64) -> PredictFn:
-    try:
-        from govner.predict import Predictor
-    except ImportError:  # checkouts without predict.py yet: see _fallback_predict
-        return lambda texts: _fallback_predict(model_dir, list(texts), batch_size)
+    from govner.predict import Predictor
+
     predictor = Predictor.from_pretrained(str(model_dir), device=device)
     return lambda texts: predictor.predict(list(texts), batch_size=batch_size)
-
-
-def _fallback_predict(model_dir: str | Path, texts: list[str], batch_size: int) -> list[list[dict]]:
-    """CPU-only stand-in for Predictor (same windows, same word-level decoding)."""
-    import torch
-    from transformers import AutoModelForTokenClassification
-
-    from govner.config import load_config
-    from govner.data import tokenize_words, window_features, word_tags_to_spans
-    from govner.tokenizer import load_tokenizer
-    from govner.windows import make_windows
-
-    cfg = load_config(Path(model_dir) / "train_config.yaml")
-    tok = load_tokenizer(model_dir)
-    model = AutoModelForTokenClassification.from_pretrained(str(model_dir)).eval()
-    out = []
-    for text in texts:
-        words = tokenize_words(tok, text)
-        feats = window_features(tok, words, None, cfg.data.max_length, cfg.data.stride)
-        wins = make_windows(len(words.input_ids), cfg.data.max_length - 2, cfg.data.stride)
-        token_tag = [0] * len(words.input_ids)
-        for f, w in zip(feats, wins):
-            with torch.no_grad():
-                logits = model(input_ids=torch.tensor([f["input_ids"]])).logits[0, 1:-1]
-            for t in range(w.own_start, w.own_end):
-                token_tag[t] = int(logits[t - w.start].argmax())
-        tags = ["O"] * len(words.word_spans)
-        for t, first in enumerate(words.first_token):
-            if first:
-                tags[words.word_of_token[t]] = model.config.id2label[token_tag[t]]
-        out.append([{"start": s, "end": e, "label": lab, "text": text[s:e], "score": 1.0}
-                    for s, e, lab in word_tags_to_spans(tags, words.word_spans)])
-    return out
 
 
 def rules_predict_fn() -> PredictFn | None:

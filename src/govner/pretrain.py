@@ -171,7 +171,7 @@ def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict,
     (tmp / "pretrain_state.json").write_text(json.dumps(
         {"state": state.__dict__, "data": meta, "config": config_to_dict(cfg)}, ensure_ascii=False, indent=1),
         encoding="utf-8")
-    write_card(tmp / "README.md", cfg, state, meta, command)
+    write_card(tmp / "README.md", cfg, state, meta, command, params=sum(p.numel() for p in model.parameters()))
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
@@ -249,7 +249,7 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
             state.masked += n
             state.elapsed += time.time() - t0
             run_tokens += rows.size
-            window.append((float(loss), ok, n))
+            window.append((float(loss.detach()), ok, n))
             bar.update(1)
             if state.step % 10 == 0:
                 state.throughput = run_tokens / max(time.time() - run_t0, 1e-9)

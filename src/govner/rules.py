@@ -56,7 +56,7 @@ _MAGNITUDE = "[万亿千百]*"
 #: Units and measure words of the guide, longest first so `万人次` beats `万人`.
 _UNITS = sorted(
     """
-    个百分点 百分点 % ％ ‰ 微克/立方米 毫克/立方米
+    个百分点 百分点 % ％ ‰ 家次 微克/立方米 毫克/立方米
     元 美元 欧元 元/人 元/亩
     家 个 项 只 所 座 套 户 场 次 辆 台 张 条 件 名 位 处 栋 幢 间 支 种 部 例 艘 架 篇 本 册 期 批 轮 棵 株 头 根 块 片
     人 人次 亩 平方米 平方公里 公顷 立方米 方 公里 千米 米 延米
@@ -141,7 +141,7 @@ def value_spans(text: str) -> list[tuple[int, int, float]]:
         pre = _VALUE_PREFIX.search(text[max(0, start - 8):start])
         prefix = pre.group(0) if pre else ""
         change = re.match(_CHANGE, prefix)
-        if change and (text[:start - len(prefix)].endswith("分别") or _coordinated_after(text, end)):
+        if change and _coordinated_after(text, end):
             prefix = prefix[change.end():]
         if spans and spans[-1][1] > start - len(prefix):
             prefix = ""  # never reach back into the previous VALUE
@@ -176,7 +176,7 @@ INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
 _LEAD_STRIP = re.compile(
     "^(?:其中|全年|全镇|全县|全市|全区|全省|全社会|全乡|全街道|每年|所有|各|"
     "力争|确保|争取|完成|实现|引进|培育|新培育|新增|新建|建成|建设|创建|实施|开展|举办|招引|"
-    "开发|打造|推进|推动|加快|组织|累计|共|新认定|认定|改造|新改建|提升|发放|带动|吸引|"
+    "开发|打造|推进|推动|加快|组织|累计|共|签约|新认定|认定|改造|新改建|提升|发放|带动|吸引|"
     "谋划|落实|达成|全力|力促|争创|预计|计划|目标|主要|其|年|我镇|本镇)+"
 )
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
@@ -184,11 +184,17 @@ _LEAD_STRIP = re.compile(
 _TAIL_STRIP = re.compile(
     "(?:达到|达|突破|完成|实现|控制在|稳定在|保持在|维持在|提高到|提高至|提升到|提升至|"
     "下降到|下降至|降至|降到|增至|增加到|增加至|升至|超过|超|为|是|在|有|共|共计|累计|总计|合计|"
-    r"分别|均|同比|比上年|较上年|比去年|较去年|比\d{4}年|较\d{4}年|年均|最高|最低|力争|以上|"
+    r"分别|均|同比|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)|年均|最高|最低|力争|以上|"
     "的|了|将|要|逐步|持续|稳步|不断|全部|总数|总量达|总量)+$"
 )
 #: `新增` is kept where it is inside the official name (`城镇新增就业`).
 _KEEP_AS_IS = ("城镇新增就业",)
+#: Verbs that can sit anywhere in a long clause before the name (`全速推进投资`).
+_INNER_VERB = re.compile(
+    "推进|推动|加快|实施|完成|实现|引进|培育|新增|新建|建成|建设|开工|创建|开展|举办|招引|开发|打造|"
+    "力争|确保|争取|关注|兑现|腾出|消化|发放|带动|吸引|谋划|落实|改造|组织|提供|安排|争创|抓好|做好|"
+    "办好|完善|深化|累计|各类|供应|回购|回租|除险加固|整治|迭代"
+)
 _MAX_INDICATOR = 14
 
 #: `3家企业入选省级专精特新企业`: the category the counted things join is the INDICATOR.
@@ -208,8 +214,12 @@ def _phrase_before(text: str, end: int, floor: int) -> tuple[int, int] | None:
     return _strip_phrase(text, start, end)
 
 
-def _strip_phrase(text: str, start: int, end: int) -> tuple[int, int] | None:
+def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> tuple[int, int] | None:
     """Strip scope words in front, linking verbs behind, and prefer a lexicon name."""
+    if keep_start:
+        tail = _TAIL_STRIP.search(text, start, end)
+        end = tail.start() if tail and tail.start() > start else end
+        return (start, end) if end - start >= 2 else None
     for _ in range(3):
         phrase = text[start:end]
         tail = _TAIL_STRIP.search(phrase)
@@ -224,6 +234,19 @@ def _strip_phrase(text: str, start: int, end: int) -> tuple[int, int] | None:
     for name in INDICATOR_LEXICON:
         if phrase.endswith(name):
             return end - len(name), end
+    if "等" in phrase or (_LEAD_STRIP.fullmatch(phrase) and not phrase.startswith(_KEEP_AS_IS)):
+        return None  # `天行健水务等5个…`: a list of names, not a quantity's name
+    if not phrase.startswith(_KEEP_AS_IS):
+        ends = [m.end() for m in _INNER_VERB.finditer(phrase)]
+        if ends and ends[-1] == len(phrase):
+            return None  # `重点关注249亩…`: the phrase is a verb, the counted thing follows
+        verbs = [e for e in ends if len(phrase) - e >= 2]
+        if verbs:  # `全速推进投资` → `投资`: the name starts after the last verb
+            start += verbs[-1]
+            scope = _LEAD_STRIP.match(text, start, end)
+            if scope and scope.end() < end:
+                start = scope.end()
+            phrase = text[start:end]
     if not 2 <= len(phrase) <= _MAX_INDICATOR or not re.search(r"[\u4e00-\u9fffA-Za-z]", phrase):
         return None
     if re.search(r"\d", phrase[:1]) and not re.match(rf"{_AR_NUM}{_MAGNITUDE}{_UNIT}?(?:以上|以下)", phrase):
@@ -240,27 +263,69 @@ def indicator_spans(
     inside a name (`引进1亿元以上项目2只`) is absorbed into the INDICATOR and dropped.
     """
     indicators: list[tuple[int, int, float]] = []
+    owner: dict[int, int] = {}  # value index → index of its indicator
     absorbed: set[int] = set()
     for i, (vstart, vend, _score) in enumerate(values):
         floor = values[i - 1][1] if i else 0
-        # A threshold VALUE directly followed by a noun and then this VALUE is part of the name.
-        if i and values[i - 1][1] < vstart and re.search("(?:以上|以下)$", text[values[i - 1][0]:floor]):
-            gap = text[floor:vstart]
-            if gap and not any(c in _DELIMS for c in gap) and len(gap) <= 8:
-                pstart = values[i - 1][0]
-                lead = _LEAD_STRIP.match(text[pstart:floor])
-                pstart += lead.end() if lead else 0
-                absorbed.add(i - 1)
-                indicators.append((pstart, vstart, 0.6))
-                continue
+        if i and _inside_name(text, values[i - 1], vstart):
+            # `引进1亿元以上项目2只`, `新增产值10亿元企业2家`, `新增0-3岁婴幼儿托位200个`:
+            # the earlier VALUE is a threshold inside this VALUE's INDICATOR.
+            pstart = values[i - 1][0]
+            if i - 1 in owner and values[i - 1][0] - indicators[owner[i - 1]][1] <= 2:
+                k = owner.pop(i - 1)
+                pstart = indicators[k][0]
+                indicators[k] = (-1, -1, 0.0)
+            absorbed.add(i - 1)
+            found = _strip_phrase(text, pstart, vstart, keep_start=True)
+            if found:
+                owner[i] = len(indicators)
+                indicators.append((*found, 0.6))
+            continue
         found = _phrase_before(text, vstart, floor)
         if found is None and (i + 1 == len(values) or values[i + 1][0] > vend):
-            found = _category_after(text, vend, values[i + 1][0] if i + 1 < len(values) else len(text))
+            limit = values[i + 1][0] if i + 1 < len(values) else len(text)
+            found = _category_after(text, vend, limit) or _counted_after(text, vend, limit)
         if found:
             in_lexicon = text[found[0]:found[1]] in INDICATOR_LEXICON
+            owner[i] = len(indicators)
             indicators.append((found[0], found[1], 0.8 if in_lexicon else 0.6))
     kept = [v for i, v in enumerate(values) if i not in absorbed]
-    return indicators, kept
+    return [x for x in indicators if x[0] >= 0], kept
+
+
+def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
+    """True when ``prev`` VALUE and the next VALUE are joined by a bare noun (`1亿元以上项目`)."""
+    gap = text[prev[1]:vstart]
+    tail = _TAIL_STRIP.search(gap)
+    gap = gap[:tail.start()] if tail else gap
+    if not gap or len(gap) > 8 or any(c in _DELIMS for c in gap):
+        return False
+    if re.match(_CHANGE, text[prev[0]:prev[1]]) or _INNER_VERB.search(gap) or re.search("[的达为在]", gap):
+        return False
+    return re.match(r"[\u4e00-\u9fffA-Za-z]", gap) is not None
+
+
+#: `着力抓好40项重点工作`: a measure word directly followed by the counted noun phrase.
+_COUNTED_STOP = re.compile(
+    "建设|竣工|投产|落地|开工|建成|完成|以上|改造|提升|整治|创建|落户|签约|入驻|通过|达到|实现|"
+    "的|和|与|及|被|获|为|是|在|有"
+)
+_MEASURE_END = re.compile("[个家项所座条只名套户]$")
+
+
+def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
+    """The counted thing after a VALUE ending in a measure word, up to a verb or delimiter."""
+    if not _MEASURE_END.search(text[:vend]):
+        return None
+    end = vend
+    while end < limit and text[end] not in _DELIMS:
+        end += 1
+    stop = _COUNTED_STOP.search(text, vend, end)
+    end = stop.start() if stop else end
+    phrase = text[vend:end]
+    if not 2 <= len(phrase) <= 10 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9.]+", phrase):
+        return None
+    return vend, end
 
 
 def _category_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
@@ -391,38 +456,71 @@ _BUILD_CONTEXT = re.compile("建设|推进|开工|完成|建成|竣工|启动|�
 #: Generic classes, campaigns, programmes, designations: never PROJECTs.
 _GENERIC_PROJECT = re.compile(
     "^(?:重大|重点|产业|民生|实事|基础设施|工业|招商|市政|水利|交通|在建|新建|续建|技改|科技|"
-    "人才|民心|政府投资|省市|县级|市级|省级|一批|各类|相关|建设|投资|亿元|万元|以上|等)*"
+    "人才|民心|政府投资|省市|县级|市级|省级|一批|各类|相关|建设|投资|亿元|万元|以上|等|[\u4e00-\u9fff]{1,3}性)*"
     "(?:项目|工程|学校|站|综合体|产业园|公园)$"
 )
-_NOT_PROJECT = re.compile(r"行动|机制|制度|计划|人才工程|示范区|试点县|创建|\d+个|[一二两三四五六七八九十]个|一批|等")
+_NOT_PROJECT = re.compile(r"扭住|抓好|抓实|加强|统筹|行动|机制|制度|计划|人才工程|示范区|试点县|创建|\d+个|[一二两三四五六七八九十]个|一批|等")
 _PROJECT_LEFT_STOP = re.compile(
-    "(?:的|推进|建设|实施|加快|完成|启动|开工|建成|推动|谋划|做好|抓好|开展|全力|力争|确保|新建|续建|"
-    "投资|总投资|谋划|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及|和|及|与)$"
+    "(?:的|推进|建设|实施|加快|完成|启动|开工|建成|推动|谋划|做好|抓好|开展|全力|力争|确保|"
+    "投资|总投资|对|把|将|向|从|谋划|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及|和|及|与)$"
 )
+
+
+_HEAD_FOLLOW = re.compile(
+    "(?:建设|及|和|、|等|开工|建成|竣工|完工|投用|落地|顺利|全面|加快|主体|招引|前期|年底|一期|二期)"
+)
+_NAME_LEAD = re.compile("^(?:新建|续建|改建|扩建|启动|实施|推进|加快)+")
+
+
+def _project_ok(name: str) -> bool:
+    """A specific name: not a generic class, campaign or programme, no counts or amounts."""
+    return (
+        2 <= len(name) <= 22
+        and not _GENERIC_PROJECT.match(name)
+        and not _NOT_PROJECT.search(name)
+        and not re.search(r"\d", name)  # `1亿元以上项目` is an INDICATOR, `5个…项目` a class
+    )
 
 
 def project_spans(text: str) -> list[tuple[int, int, float]]:
-    """Conservative PROJECT spans: a named work ending in a project head, in a build context."""
+    """Conservative PROJECT spans: a named work ending in a project head, in a build context.
+
+    Coordinated names sharing one list (`未来社区中心、城市客厅、酒店综合体项目`) are
+    separate spans; `新章镇大桥及连接线项目` is one name.
+    """
     if not _BUILD_CONTEXT.search(text):
         return []
     found: list[tuple[int, int, float]] = []
     for m in _PROJECT_HEAD.finditer(text):
         end = m.end()
-        if end < len(text) and re.match(r"[\u4e00-\u9fff]", text[end]) and not re.match(
-            "(?:建设|及|和|、|等|开工|建成|竣工|完工|投用|落地|顺利|全面|加快|主体|一期|二期)", text[end:]
-        ):
+        joined = re.match(r"及[\u4e00-\u9fff]{1,8}?(?:项目|工程)", text[end:])
+        if joined:
+            end += joined.end()
+        if end < len(text) and re.match(r"[\u4e00-\u9fff]", text[end]) and not _HEAD_FOLLOW.match(text, end):
             continue  # the head is inside a longer word (`项目化`, `工程师`, `站点`)
+        if found and found[-1][1] >= end:
+            continue
         start = m.start()
         while start > 0 and text[start - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text[:start]):
             start -= 1
         if start > 0 and text[start - 1] in _OPEN_QUOTES:
             continue  # quoted names are slogans and campaigns (`“双一号工程”`)
-        name = text[start:end]
-        if len(name) < 5 or len(name) > 22 or _GENERIC_PROJECT.match(name) or _NOT_PROJECT.search(name):
+        lead = _NAME_LEAD.match(text, start, end)
+        start = lead.end() if lead else start
+        if len(text[start:end]) < 5 or not _project_ok(text[start:end]):
             continue
-        if re.search(r"\d", name):
-            continue  # `1亿元以上项目` is an INDICATOR, `5个重大产业项目` a class
-        found.append((start, end, 0.5))
+        items = [(start, end, 0.5)]
+        # Walk back over a `、` list: each earlier item is a project of the same kind.
+        while start > 0 and text[start - 1] == "、":
+            prev_end = start - 1
+            prev = prev_end
+            while prev > 0 and text[prev - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text[:prev]):
+                prev -= 1
+            if prev == prev_end or not _project_ok(text[prev:prev_end]) or prev_end - prev > 12:
+                break
+            items.insert(0, (prev, prev_end, 0.4))
+            start = prev
+        found.extend(items)
     return found
 
 

@@ -147,6 +147,7 @@ def main(args: argparse.Namespace) -> int:
     if not trainer.is_world_process_zero():
         return 0
     trainer.save_model(str(out))  # the best checkpoint (load_best_model_at_end)
+    tokenizer.model_max_length = cfg.data.max_length  # so the Predictor windows as training did
     save_tokenizer(tokenizer, out)
     save_config(cfg, out / "train_config.yaml")
     from govner.train_report import write_outputs

@@ -78,7 +78,7 @@ def report_markdown(cfg: TrainConfig, metrics: dict, plots: list[str]) -> str:
         lines.append("")
     lines += ["## Test errors (model)", "", "```", errors_text(metrics["test"]["errors"]), "```", ""]
     al = metrics["alignment"]
-    lines += [f"Spans widened to word boundaries: {al['unaligned']} of {al['spans']}.", ""]
+    lines += [f"Spans widened to token boundaries: {al['unaligned']} of {al['spans']}.", ""]
     lines += ["## Curves", ""] + [f"![{p}]({p})" for p in plots] + [""]
     return "\n".join(lines)
 
