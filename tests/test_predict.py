@@ -276,6 +276,29 @@ def test_predict_document_offsets(tiny_model_dir, monkeypatch):
     assert_well_formed(doc, got)
 
 
+def test_predict_document_on_a_real_report(tiny_model_dir):
+    p = loaded(tiny_model_dir)
+    doc = (SEEDS / "001_b5823f374c69119f.txt").read_text(encoding="utf-8")
+    from govner.text.split import split_sentences
+
+    got = p.predict_document(doc)
+    assert_well_formed(doc, got)
+    expected = [(s + e["start"], s + e["end"], e["label"])
+                for (s, end), ents in zip(split_sentences(doc), p.predict([doc[s:e] for s, e in split_sentences(doc)]))
+                for e in ents]
+    assert spans(got) == expected and len(got) > 100
+
+
+def test_windows_follow_the_training_config(tiny_model_dir, tmp_path):
+    import shutil
+
+    shutil.copytree(tiny_model_dir, tmp_path / "m")
+    (tmp_path / "m" / "train_config.yaml").write_text("data:\n  max_length: 32\n  stride: 10\n")
+    p = Predictor.from_pretrained(tmp_path / "m", device="cpu")
+    assert (p.window, p.stride) == (30, 10)
+    assert Predictor.from_pretrained(tiny_model_dir, device="cpu").window == 126  # config positions
+
+
 # -- errors -----------------------------------------------------------------------------------
 
 
@@ -323,13 +346,19 @@ def test_cli_jsonl_and_text(tiny_model_dir, tmp_path, capsys, monkeypatch):
     assert main(["predict", "--model", str(tiny_model_dir), "--device", "cpu", str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
 
-    fake = types.ModuleType("govner.text.split")
-    fake.split_sentences = lambda text, max_len=150: [(0, len(text))]
-    monkeypatch.setitem(sys.modules, "govner.text.split", fake)
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(read=lambda: "财政总收入增长10%。"))
     assert main(["predict", "--model", str(tiny_model_dir), "--device", "cpu", "-"]) == 0
     (doc,) = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
     assert doc["doc_id"] == "stdin" and spans(doc["entities"]) == spans(direct[0])
+
+    report = "全市生产总值增长６％。\n（区财政局牵头）加快建设轨道交通３号线。"
+    gbk = tmp_path / "report.txt"
+    gbk.write_bytes(report.encode("gbk"))
+    assert main(["predict", "--model", str(tiny_model_dir), "--device", "cpu", str(gbk)]) == 0
+    (doc,) = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
+    assert doc["doc_id"] == "report" and doc["entities"]
+    assert spans(doc["entities"]) == spans(loaded(tiny_model_dir).predict_document(report))
+    assert_well_formed(report, doc["entities"])
 
 
 def test_cli_cuda_absent_is_a_clear_error(tiny_model_dir, capsys, monkeypatch):

@@ -30,11 +30,15 @@ class DataConfig:
     files: list[str] = field(default_factory=lambda: ["annotations/*.json"])  # globs allowed
     splits: str = "annotations/splits.yaml"
     max_length: int = field(default=128, metadata=_check(ge=8, le=8192))  # tokens incl. [CLS]/[SEP]
-    #: window stride in tokens; overlap = (max_length - 2) - stride
-    stride: int = field(default=96, metadata=_check(ge=1))
+    #: window stride in tokens; overlap = (max_length - 2) - stride. Default (null): half a
+    #: window, the same as govner.predict.Predictor uses, so training sees the windows
+    #: that prediction will cut
+    stride: int | None = field(default=None, metadata=_check(ge=1))
     #: what to do with a span that does not fall on token boundaries: "warn" (widen it to the
     #: covering tokens, count and list it) or "error" (stop)
     unalignable: Literal["warn", "error"] = "warn"
+    #: extra copies of each training sentence with entity mentions swapped (0: off)
+    augment_copies: int = field(default=0, metadata=_check(ge=0, le=20))
     cache_dir: str = ".cache/datasets"
 
 
@@ -79,6 +83,11 @@ class TrainingConfig:
     precision: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     #: stop after this many optimizer steps (-1: run all epochs)
     max_steps: int = field(default=-1, metadata=_check(ge=-1))
+    #: CPU threads for torch (null: torch's default). On a machine shared with another job,
+    #: 1 can be several times faster than oversubscribing the cores
+    num_threads: int | None = field(default=None, metadata=_check(ge=1))
+    #: batch windows of similar length (less padding: most sentences are far below max_length)
+    group_by_length: bool = True
     logging_steps: int = field(default=10, metadata=_check(ge=1))
     save_total_limit: int = field(default=2, metadata=_check(ge=1))
 
@@ -211,6 +220,8 @@ def _build(cls: type, raw: dict, prefix: str, where: str) -> Any:
 def _check_consistency(cfg: TrainConfig, where: str) -> None:
     """Rules that involve more than one key."""
     usable = cfg.data.max_length - 2
+    if cfg.data.stride is None:
+        cfg.data.stride = max(1, usable // 2)
     if cfg.data.stride > usable:
         raise GovnerError(f"{where}: data.stride: must be <= data.max_length - 2 = {usable} "
                           f"(windows must overlap or touch), got {cfg.data.stride}")

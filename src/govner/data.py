@@ -218,8 +218,10 @@ def window_features(tokenizer, toks: Tokens, tags: list[str], max_length: int, s
 
 def encode_examples(examples: list[Example], tokenizer, max_length: int, stride: int,
                     report: AlignmentReport) -> list[dict]:
+    from tqdm import tqdm
+
     rows = []
-    for i, ex in enumerate(examples):
+    for i, ex in enumerate(tqdm(examples, desc="tokenising", unit="sent", disable=len(examples) < 2000)):
         toks = tokenize(tokenizer, ex.text)
         for f in window_features(tokenizer, toks, token_tags(ex, toks, report), max_length, stride):
             rows.append({"example": i, **f})
@@ -288,6 +290,41 @@ def check_alignment(report: AlignmentReport, policy: str, shown: int = 10) -> No
     if policy == "error":
         raise GovnerError(msg + "\n(set data.unalignable: warn to widen them instead)")
     log.warning(msg)
+
+
+def swap_mentions(examples: list[Example], copies: int, seed: int) -> list[Example]:
+    """``copies`` extra versions of each training sentence with entity mentions swapped.
+
+    Each span is replaced, with probability 1/2, by another mention of the same label seen
+    in training (a project name by a project name, a value by a value). The model then
+    cannot lean on memorised names and numbers of the seed documents: what it must learn is
+    the context, which is what carries over to other provinces' reports.
+    """
+    import random
+
+    if copies <= 0:
+        return []
+    pool: dict[str, list[str]] = {}
+    for ex in examples:
+        for s, e, label in ex.spans:
+            pool.setdefault(label, []).append(ex.text[s:e])
+    rng = random.Random(seed)
+    out = []
+    for ex in examples:
+        if not ex.spans:
+            continue
+        for c in range(copies):
+            parts, spans, pos, shift = [], [], 0, 0
+            for s, e, label in sorted(ex.spans):
+                new = rng.choice(pool[label]) if rng.random() < 0.5 else ex.text[s:e]
+                parts += [ex.text[pos:s], new]
+                start = s + shift
+                spans.append((start, start + len(new), label))
+                shift += len(new) - (e - s)
+                pos = e
+            parts.append(ex.text[pos:])
+            out.append(Example(ex.file, f"{ex.task_id}+swap{c}", ex.doc_id, ex.sent_idx, "".join(parts), spans))
+    return out
 
 
 def label_counts(examples: list[Example]) -> dict[str, int]:

@@ -3,7 +3,8 @@
 Scores are strict entity-level (IOB2, exact boundaries and label). Final scores (metrics.json,
 ``govner evaluate``) are computed on *characters*: gold and predicted spans become one tag
 per character, so the model and the rule baseline are scored on the same footing whatever
-their tokenisation. Per-epoch dev scores during training use the model's word-level tags.
+their tokenisation. Per-epoch dev scores during training use the model's token tags per window
+(the same entities whenever spans sit on token boundaries, which the data report checks).
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def seqeval_scores(y_true: list[list[str]], y_pred: list[list[str]]) -> dict[str
     from seqeval.metrics import classification_report
     from seqeval.scheme import IOB2
 
+    has_entities = any(t != "O" for seq in list(y_true) + list(y_pred) for t in seq)
     rep = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True,
-                                zero_division=0)
+                                zero_division=0) if has_entities else {}  # seqeval fails on none
     out = {}
     for name in LABEL_CODES + AVERAGES:
         row = rep.get(name if name in LABEL_CODES else f"{name} avg", {})

@@ -214,8 +214,10 @@ class Predictor:
         tokenizer = load_tokenizer(path)
         model = AutoModelForTokenClassification.from_pretrained(str(path))
         limit = model.config.max_position_embeddings
+        trained_length, trained_stride = training_window(path)
         if max_length is None:
-            max_length = min(limit, tokenizer.model_max_length or limit)
+            max_length = trained_length or min(limit, tokenizer.model_max_length or limit)
+            stride = stride or trained_stride
         if max_length > limit:
             raise GovnerError(f"max_length {max_length} exceeds the model's {limit} positions ({config_path})")
         return cls(model, tokenizer, model.config.id2label, dev, max_length, stride, half)
@@ -308,6 +310,21 @@ class Predictor:
         return out
 
 
+def training_window(model_dir: Path) -> tuple[int | None, int | None]:
+    """``data.max_length``/``data.stride`` from the model's train_config.yaml: predict as it was trained."""
+    import yaml
+
+    path = model_dir / "train_config.yaml"
+    if not path.is_file():
+        return None, None
+    try:
+        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("data") or {}
+    except yaml.YAMLError as exc:
+        raise GovnerError(f"{path}: invalid YAML ({exc})") from None
+    length, stride = data.get("max_length"), data.get("stride")
+    return (int(length) if length else None), (int(stride) if stride else None)
+
+
 def unsure_rows(logits: "torch.Tensor", mask: "torch.Tensor", margin: float) -> "torch.Tensor":
     """Rows where some real token's best two logits are closer than ``margin`` (fp16 may flip them)."""
     top2 = logits.topk(2, dim=-1).values
@@ -332,16 +349,16 @@ def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[dict]:
 
 
 def _read_source(src: str) -> tuple[str, str]:
-    """(name, content) of a file or stdin, decoded as UTF-8 (BOM tolerated)."""
+    """(name, content) of a file (UTF-8, or GBK/GB18030 as `govner prepare` accepts) or stdin."""
+    from govner.text.read import decode_bytes
+
     if src == "-":
         return "<stdin>", sys.stdin.read()
     path = Path(src)
     if not path.is_file():
         raise GovnerError(f"{path}: input file not found")
-    try:
-        return str(path), path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GovnerError(f"{path}: not UTF-8 (byte {exc.start}); run `govner prepare` on it first") from None
+    data = path.read_bytes()
+    return str(path), decode_bytes(data, path) if data.strip() else ""
 
 
 def _is_jsonl(name: str, content: str) -> bool:

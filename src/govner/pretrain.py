@@ -41,20 +41,32 @@ class TrainState:
     masked: int = 0
     evals: list[dict] = field(default_factory=list)
     throughput: float = 0.0  # tokens/s of the latest run
+    stopped: bool = False  # the latest run ended on SIGTERM, before its step/time limit
 
 
 # ---------------------------------------------------------------- model
 
 def build_model(cfg: PretrainConfig, vocab_size: int):
-    from transformers import BertConfig, BertForMaskedLM
+    from transformers import BertForMaskedLM
 
     if cfg.init_from:
-        return BertForMaskedLM.from_pretrained(str(cfg.path(cfg.init_from)), dtype=torch.float32)
-    bcfg = BertConfig(vocab_size=vocab_size, hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
+        model = BertForMaskedLM.from_pretrained(str(cfg.path(cfg.init_from)), dtype=torch.float32)
+    else:
+        torch.manual_seed(cfg.seed)
+        model = BertForMaskedLM(_bert_config(cfg, vocab_size))
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = cfg.pretrain_dropout
+    return model
+
+
+def _bert_config(cfg: PretrainConfig, vocab_size: int):
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=vocab_size, hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
                       num_attention_heads=cfg.num_heads, intermediate_size=cfg.intermediate_size,
-                      max_position_embeddings=cfg.max_position_embeddings, tie_word_embeddings=True)
-    torch.manual_seed(cfg.seed)
-    return BertForMaskedLM(bcfg)
+                      max_position_embeddings=cfg.max_position_embeddings, tie_word_embeddings=True,
+                      hidden_dropout_prob=cfg.finetune_dropout, attention_probs_dropout_prob=cfg.finetune_dropout)
 
 
 def init_word_embeddings(model, vectors: np.ndarray, found: np.ndarray) -> None:
@@ -158,6 +170,19 @@ def load_checkpoint(path: Path, model, opt) -> TrainState:
     return TrainState(**ck["state"])
 
 
+def save_weights(model, out: Path, dtype: str) -> None:
+    """save_pretrained in shards of at most 15 MB (one tensor may exceed it), loading as float32."""
+    if dtype == "float16":
+        import copy
+
+        model = copy.deepcopy(model).to(torch.float16)
+    model.save_pretrained(out, max_shard_size="15MB")
+    conf_path = out / "config.json"
+    conf = json.loads(conf_path.read_text(encoding="utf-8"))
+    conf["dtype"] = "float32"
+    conf_path.write_text(json.dumps(conf, indent=2) + "\n", encoding="utf-8")
+
+
 def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict, command: str) -> Path:
     """Write the model dir (safetensors shards < 16 MB, tokenizer, card) atomically via a sibling dir."""
     from govner.pretrain_card import write_card
@@ -166,7 +191,7 @@ def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict,
     out = cfg.path(cfg.output_dir)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp, max_shard_size="15MB")
+    save_weights(model, tmp, cfg.export_dtype)
     save_tokenizer(tok, tmp)
     (tmp / "pretrain_state.json").write_text(json.dumps(
         {"state": state.__dict__, "data": meta, "config": config_to_dict(cfg)}, ensure_ascii=False, indent=1),
@@ -224,7 +249,7 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
     bar = tqdm(total=limit, initial=state.step, desc="pretrain", unit="step", disable=not cfg.progress,
                mininterval=10)
     last_save = time.time()
-    run_t0, run_tokens = time.time(), 0
+    run_step_s, run_tokens = 0.0, 0
     window: list[tuple[float, int, int]] = []
     try:
         while not stop["flag"]:
@@ -248,11 +273,12 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
             state.tokens += rows.size
             state.masked += n
             state.elapsed += time.time() - t0
+            run_step_s += time.time() - t0
             run_tokens += rows.size
+            state.throughput = run_tokens / max(run_step_s, 1e-9)
             window.append((float(loss.detach()), ok, n))
             bar.update(1)
             if state.step % 10 == 0:
-                state.throughput = run_tokens / max(time.time() - run_t0, 1e-9)
                 l = sum(w[0] for w in window) / len(window)
                 a = sum(w[1] for w in window) / max(1, sum(w[2] for w in window))
                 window.clear()
@@ -282,6 +308,7 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
     save_checkpoint(ckpt, model, opt, state, cfg)
     export_model(model, tok, cfg, state, data.meta, command)
     log_jsonl(log_path, {"event": "end", "step": state.step, "tokens": state.tokens, "stopped": stop["flag"]})
+    state.stopped = stop["flag"]
     return state
 
 
@@ -291,7 +318,7 @@ def main(args) -> int:
     state = train(cfg, resume=args.resume, command=command)
     last = state.evals[-1] if state.evals else {}
     print(json.dumps({"step": state.step, "tokens": state.tokens, "eval": last}, ensure_ascii=False))
-    return 0
+    return 143 if state.stopped else 0  # stopped by SIGTERM (saved): a supervisor may --resume
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -146,13 +146,16 @@ Packed training sequences: {meta.get('train_sequences', 0):,} × {cfg.max_len}.
 
 ## Why this size (numbers)
 
-- Measured here: {tps:,.0f} tokens/s pretraining throughput on the hardware above (forward+backward,
-  bf16, MLM head on masked positions only). The issue's earlier measurement on these cores: about
-  5,900 tokens/s for this shape, about 1,900 with the full-vocabulary head in fp32.
+- Measured in this run: {tps:,.0f} tokens/s pretraining throughput on the hardware above
+  (forward+backward, bf16, MLM head on masked positions only; the cores were shared with other
+  jobs, so this is a lower bound). The issue's earlier measurement on these cores: about 5,900
+  tokens/s for this shape, about 1,900 with the full-vocabulary head in fp32.
 - Fine-tuning costs about the same per token as pretraining (the 9-label head is negligible), so
   one epoch over an annotated corpus of {ft_tokens:,} tokens takes roughly
   {ft_tokens / tps / 60:.1f} min on the same 2 cores, and 5 epochs about {5 * ft_tokens / tps / 60:.0f} min:
-  `make demo` stays within minutes. A 6-layer hidden-384 model is about 3× slower per token.
+  `make demo` stays within minutes. A 6-layer hidden-384 model has
+  {6 * 12 * 384 ** 2:,} non-embedding parameters against {cfg.num_layers * 12 * cfg.hidden_size ** 2:,} here, i.e.
+  about {6 * 384 ** 2 / (cfg.num_layers * cfg.hidden_size ** 2):.1f}× the matrix work per token.
 - {params:,} parameters, of which {21128 * cfg.hidden_size:,} are the (tied) embedding: the
   vocabulary dominates, so width beyond 256 buys little at this data/compute budget.
 

@@ -45,6 +45,10 @@ class PretrainConfig:
     intermediate_size: int = 1024
     max_position_embeddings: int = 512
     init_from: str | None = None
+    # Dropout during pretraining (less than one pass over the data: nothing to regularise) and the
+    # dropout written into the shipped config.json for fine-tuning.
+    pretrain_dropout: float = 0.0
+    finetune_dropout: float = 0.1
     w2v_init: bool = True
     w2v_epochs: int = 3
     w2v_window: int = 5
@@ -67,6 +71,9 @@ class PretrainConfig:
     save_every_minutes: float = 10.0
     checkpoint_dir: str = ".cache/pretrain/small/ckpt"
     output_dir: str = "models/govbert-small-zh"
+    # float16 halves the files (every shard < 16 MB); config.json still says float32, because
+    # transformers 5 would otherwise load fp16 weights as an fp16 model.
+    export_dtype: str = "float32"
     log_path: str = ".cache/pretrain/small/log.jsonl"
     progress: bool = True
 
@@ -75,12 +82,36 @@ class PretrainConfig:
         return p if p.is_absolute() else (REPO_ROOT / p)
 
 
-def _coerce(name: str, current: Any, raw: str) -> Any:
+def _coerce(name: str, raw: str) -> Any:
     """Parse a ``--set`` value with YAML, so numbers, lists, null and booleans work."""
     try:
         return yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise GovnerError(f"--set {name}={raw}: cannot parse value ({exc})") from exc
+
+
+def _check_type(source: str, name: str, annotation: str, value: Any) -> Any:
+    """Enforce the field's declared type; YAML 1.1 reads `3e-4` as a string, so floats are parsed."""
+    optional = "None" in annotation
+    base = annotation.replace("| None", "").strip()
+    if value is None:
+        if optional:
+            return None
+        raise GovnerError(f"{source}: config key {name} must not be null")
+    if base == "float" and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    elif base == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    elif base == "bool" and isinstance(value, bool):
+        return value
+    elif base == "str" and isinstance(value, str):
+        return value
+    elif base == "list[str]" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise GovnerError(f"{source}: config key {name} must be {annotation}, got {value!r}")
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PretrainConfig:
@@ -98,13 +129,16 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         if "=" not in item:
             raise GovnerError(f"--set {item}: expected KEY=VALUE")
         key, raw = item.split("=", 1)
-        data[key.strip()] = _coerce(key, data.get(key), raw)
+        data[key.strip()] = _coerce(key, raw)
     unknown = sorted(set(data) - known)
     if unknown:
         raise GovnerError(f"{path}: unknown pretraining config key(s): {', '.join(unknown)}")
-    cfg = PretrainConfig(**data)
+    types = {f.name: str(f.type) for f in dataclasses.fields(PretrainConfig)}
+    cfg = PretrainConfig(**{k: _check_type(str(path), k, types[k], v) for k, v in data.items()})
     if cfg.seeds_without_splits not in ("heldout", "train"):
         raise GovnerError(f"{path}: seeds_without_splits must be 'heldout' or 'train'")
+    if cfg.export_dtype not in ("float32", "float16"):
+        raise GovnerError(f"{path}: export_dtype must be 'float32' or 'float16'")
     if cfg.schedule not in ("cosine", "linear"):
         raise GovnerError(f"{path}: schedule must be 'cosine' or 'linear'")
     return cfg

@@ -31,7 +31,7 @@ ID_MASK = 0x7FFF
 PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = (SPECIAL_IDS[k] for k in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"))
 FIRST_REAL_ID = 106  # ids below are [PAD], [unusedN], specials, <S>, <T>: never random replacements
 MIN_LINE_CHARS = 8
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass
@@ -82,6 +82,16 @@ def clean_report(path: Path) -> str:
     return clean_text(read_report(path)).text
 
 
+def file_documents(path: Path) -> list[tuple[str, str]]:
+    """(doc_id, cleaned text) per document, with the doc ids of `govner prepare` (a compendium
+    file yields one document per report, `<stem>-<place>`), so splits.yaml ids match exactly."""
+    try:
+        from govner.prepare import documents_from_file
+    except ImportError:
+        return [(path.stem, clean_report(path))]
+    return [(d.doc_id, d.text) for d in documents_from_file(path)]
+
+
 def _paragraphs(text: str) -> list[str]:
     out = []
     for ln in text.split("\n"):
@@ -103,9 +113,10 @@ def read_splits(path: Path) -> dict[str, list[str]] | None:
     return {str(k): [str(d) for d in (v or [])] for k, v in data.items()}
 
 
-def _is_excluded(stem: str, excluded: set[str]) -> bool:
-    # A compendium file (stem `004_x`) holds documents `004_x-<town>`: excluded whole if any is.
-    return stem in excluded or any(d.startswith(stem + "-") for d in excluded)
+def _is_excluded(doc_id: str, excluded: set[str]) -> bool:
+    # Without govner.prepare a compendium file (`004_x`) is one document holding `004_x-<town>`
+    # documents: it is excluded whole if any of them is.
+    return doc_id in excluded or any(d.startswith(doc_id + "-") for d in excluded)
 
 
 def domain_documents(cfg: PretrainConfig) -> tuple[list[DomainDoc], str]:
@@ -117,21 +128,21 @@ def domain_documents(cfg: PretrainConfig) -> tuple[list[DomainDoc], str]:
     extra_files = sorted({f for g in cfg.extra_globs for f in glob.glob(str(cfg.path(g)))})
     for files, source in ((seed_files, "seeds"), (extra_files, "reports/extra")):
         for f in files:
-            p = Path(f)
-            if _is_excluded(p.stem, excluded):
-                role = "excluded"
-            elif source == "seeds" and splits is None and cfg.seeds_without_splits == "heldout":
-                role = "heldout"
-            else:
-                role = "train"
-            docs.append(DomainDoc(p.stem, source, _paragraphs(clean_report(p)), role))
+            for doc_id, text in file_documents(Path(f)):
+                if _is_excluded(doc_id, excluded):
+                    role = "excluded"
+                elif source == "seeds" and splits is None and cfg.seeds_without_splits == "heldout":
+                    role = "heldout"
+                else:
+                    role = "train"
+                docs.append(DomainDoc(doc_id, source, _paragraphs(text), role))
     if splits is None:
         note = (f"{cfg.splits_path} absent: no split known, so the seed documents were "
                 + ("used for evaluation only (never trained on)" if cfg.seeds_without_splits == "heldout"
                    else "trained on (dev/test not excluded)"))
     else:
         names = sorted(d.doc_id for d in docs if d.role == "excluded")
-        note = f"excluded the files of {len(excluded)} dev/test doc ids from {cfg.splits_path}: {', '.join(names) or 'none'}"
+        note = f"excluded the {len(excluded)} dev/test documents of {cfg.splits_path}: {', '.join(names) or 'none'}"
     return docs, note
 
 

@@ -35,6 +35,14 @@ _CLOSE_QUOTES = set("”’\"'」》")
 _EDGE_OK = set("%％‰")
 
 
+def _is_delim(text: str, i: int) -> bool:
+    """A phrase boundary at ``text[i]``; `.`/`-` between digits (`PM2.5`, `0-3岁`) is not one."""
+    ch = text[i]
+    if ch in ".-" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        return False
+    return ch in _DELIMS
+
+
 def _is_edge_bad(ch: str) -> bool:
     """Spans never start or end with whitespace or punctuation (guide, first section)."""
     if ch in _EDGE_OK:
@@ -51,39 +59,42 @@ _CN_NUM = f"[一二两三四五六七八九十][{_CN_DIGITS}十百千万亿]*"
 #: Arabic numbers, with thousands separators only when exactly three digits follow
 #: (the seeds use `,` as a clause comma too: `增长10%,其中…`).
 _AR_NUM = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
-_MAGNITUDE = "[万亿千百]*"
+#: `千` is a magnitude unless it opens a unit (`千瓦时`, `千米`, `千克`, `千伏`).
+_MAGNITUDE = "(?:[万亿百]|千(?!瓦|米|克|伏))*"
 
 #: Units and measure words of the guide, longest first so `万人次` beats `万人`.
 _UNITS = sorted(
     """
-    个百分点 百分点 % ％ ‰ 家次 微克/立方米 毫克/立方米
+    个百分点 百分点 % ％ ‰ 家次 针次 剂次 场次 批次 小时 吨/日 万吨/日 立方米/日 伏 千伏 微克/立方米 毫克/立方米
     元 美元 欧元 元/人 元/亩
     家 个 项 只 所 座 套 户 场 次 辆 台 张 条 件 名 位 处 栋 幢 间 支 种 部 例 艘 架 篇 本 册 期 批 轮 棵 株 头 根 块 片
     人 人次 亩 平方米 平方公里 公顷 立方米 方 公里 千米 米 延米
-    吨 公斤 千克 斤 瓦 兆瓦 千瓦 千瓦时 度 标箱 倍 岁 个工作日 床
+    km KM kW kWh MW GW ㎡ m²
+    吨 公斤 千克 克 斤 瓦 兆瓦 千瓦 千瓦时 度 标箱 倍 岁 个工作日 床
     """.split(),
     key=len,
     reverse=True,
 )
-_UNIT = "(?:" + "|".join(re.escape(u) for u in _UNITS) + ")"
+#: `人` opens words too (`121人才梯队`, `人均`): then it is no unit.
+_UNIT = "(?:" + "|".join(re.escape(u) for u in _UNITS) + ")(?!(?<=人)[才民口类均群工])"
 
 #: A number with its magnitude, `余/多` and unit; ranges like `8%-10%` are one VALUE.
 _QUANTITY = re.compile(
-    rf"(?P<num>{_AR_NUM}|{_CN_NUM})(?P<mag>{_MAGNITUDE})(?P<approx>[余多]?)(?P<unit>{_UNIT})?"
+    r"(?P<digits>[两三个]位数)"
+    rf"|(?P<num>{_AR_NUM}|{_CN_NUM})(?P<mag>{_MAGNITUDE})(?P<approx>[余多]?)(?P<unit>{_UNIT})?"
     rf"(?:[-—–~～至到](?:{_AR_NUM}|{_CN_NUM}){_MAGNITUDE}[余多]?(?P<unit2>{_UNIT})?)?"
-    r"|(?P<digits>[两三个]位数)"
 )
 
 #: Change words stay inside the VALUE when directly before the number (guide: `增长10%`).
-_CHANGE = "(?:年均增长|年均下降|净增加|净增|增长|下降|提高|提升|减少|降低|增加|压降|扩大|缩小)"
+_CHANGE = "(?:年均增长|年均下降|净增加|净增|增长|下降|提高|(?<!改造)(?<!整治)(?<!完善)(?<!改善)(?<!提档)(?<!巩固)提升|减少|降低|增加|压降|扩大|缩小)"
 #: Approximators and lower/upper bounds before the number stay inside; `达`, `最高` do not.
-_APPROX_BEFORE = "(?:不少于|不低于|不超过|不高于|不足|超过|约|近|超|逾)"
+_APPROX_BEFORE = "(?:不得低于|不得高于|不得超过|不得少于|不少于|不低于|不超过|不高于|不足|超过|(?<![签合节制公条])约|(?<![最附将])近|(?<!赶)超|逾)"
 _VALUE_PREFIX = re.compile(rf"(?:{_CHANGE})?(?:{_APPROX_BEFORE})?$")
 _APPROX_AFTER = re.compile(r"(?:及以上|及以下|以上|以下|左右|以内)")
 
 #: Context that makes a number a name, ordinal, date or streak, not a VALUE.
-_NOT_VALUE_BEFORE = re.compile(r"(?:第|连续|届|数|前|No\.?)$")
-_NOT_VALUE_AFTER = re.compile(r"(?:全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|强|大|号)")
+_NOT_VALUE_BEFORE = re.compile(r"(?:第|连续|届|前|No\.?)$")
+_NOT_VALUE_AFTER = re.compile(r"(?:月|全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|强|大|号)")
 #: Chinese numerals are mostly slogans (`两个维护`, `四个意识`, `八项规定`); a single
 #: Chinese digit is a VALUE only right after a verb that counts things.
 _COUNT_VERB_BEFORE = re.compile(r"(?:新建|建成|新增|引进|培育|完成|实施|新培育|创建|打造|改造|招引)$")
@@ -97,20 +108,29 @@ def _number_ok(text: str, m: re.Match[str]) -> bool:
     start, end = m.start(), m.end()
     before, after = text[:start], text[end:]
     # `5G`, `PM2.5`, `3A级景区`, `G60`: digits glued to Latin letters are names.
-    if (before and re.match(r"[A-Za-z.\d]", before[-1])) or (after and re.match(r"[A-Za-z]", after[0])):
+    if (before and re.match(r"[.\d]", before[-1])) or (after and re.match(r"[A-Za-z]", after[0])):
+        return False
+    if before and re.match("[A-Za-z]", before[-1]) and not unit:
         return False
     if _NOT_VALUE_BEFORE.search(before) or _NOT_VALUE_AFTER.match(after):
         return False
-    # `“15分钟…生活圈”`, `“千项通办”`: a number opening a quoted name is part of it,
-    # while `“200亿”大关` (the quote closes right after) is still a quantity.
-    if before and before[-1] in _OPEN_QUOTES and not (after and after[0] in _CLOSE_QUOTES):
+    if m.group(0) == "24小时":
+        return False  # `24小时…运作`: round the clock, a manner not a quantity
+    if before.endswith("数") and not num[0].isdigit():
+        return False  # `数十条道路`: an approximate count, no number given
+    # `“15分钟…生活圈”`, `“千项通办”`, `市“纾困27条”`, `“1336”`: a number touching a
+    # quote mark is part of a quoted name or slogan.
+    if (before and before[-1] in _OPEN_QUOTES) or (after and after[0] in _CLOSE_QUOTES):
+        return False
+    # `60岁以上人群`, `0-3岁婴幼儿`, `110千伏田头站`: a bound glued to a noun is a class.
+    if unit in ("岁", "伏", "千伏") and re.match(r"(?:以上|以下|及以上)?(?!左右|以内)[\u4e00-\u9fff]", after):
         return False
     # Bare numbers (years, list markers, codes) need a unit or a magnitude.
     if not unit and not mag and not re.search("[万亿]", num):
         return False
     if re.fullmatch(_CN_NUM, num) and not num[0].isdigit():
-        if before and before[-1] in _OPEN_QUOTES:
-            return False
+        if re.search("[一二两三四五六七八九]{2}", num):
+            return False  # `一二三次`: a run of digits is an enumeration, not a number
         long_or_big = len(num + mag) >= 2 and not re.fullmatch("[一二两三四五六七八九]", num + mag)
         if not long_or_big and not _COUNT_VERB_BEFORE.search(before):
             return False
@@ -138,7 +158,7 @@ def value_spans(text: str) -> list[tuple[int, int, float]]:
         post = _APPROX_AFTER.match(text, end)
         if post:
             end = post.end()
-        pre = _VALUE_PREFIX.search(text[max(0, start - 8):start])
+        pre = _VALUE_PREFIX.search(text, max(0, start - 8), start)
         prefix = pre.group(0) if pre else ""
         change = re.match(_CHANGE, prefix)
         if change and _coordinated_after(text, end):
@@ -163,7 +183,7 @@ INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
     规上工业增加值 规上工业总产值 规模以上工业增加值 规模以上工业总产值 工业增加值 工业总产值
     固定资产投资 工业投资 制造业投资 民间投资 工业技改投资 社会消费品零售总额 外贸进出口
     进出口总额 出口总额 自营出口 实际使用外资 实际利用外资 实到外资 合同外资
-    城镇常住居民人均可支配收入 农村常住居民人均可支配收入 居民人均可支配收入 人均可支配收入
+    人均地区生产总值 城乡居民人均可支配收入 城镇常住居民人均可支配收入 农村常住居民人均可支配收入 居民人均可支配收入 人均可支配收入
     城镇居民人均可支配收入 农村居民人均可支配收入 城镇新增就业 城镇调查失业率 城镇登记失业率
     居民消费价格 居民消费价格涨幅 PM2.5平均浓度 研发经费投入强度 研发投入强度 R&D经费支出
     单位地区生产总值能耗 粮食产量 粮食种植面积 空气质量优良天数比率 森林覆盖率 常住人口城镇化率
@@ -174,28 +194,35 @@ INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
 
 #: Leading verbs and scope words the guide puts outside the INDICATOR span.
 _LEAD_STRIP = re.compile(
-    "^(?:其中|全年|全镇|全县|全市|全区|全省|全社会|全乡|全街道|每年|所有|各|"
+    r"(?:\d{4}年度?|\d+年内|和|及|并|重点|两级|今年以来|今年|去年|上年|当年|年内|新一轮|镇内|区内|县内|市内|村内|分别|已|成功|获批|获得|拥有|"
+    "但|而|又如|比如|例如|我镇|本镇|全镇域|新[（(][改续扩]+[)）]建|"
+    "其中|全年|全镇|全县|全市|全区|全省|全社会|全乡|全街道|每年|所有|各类|各项|各级|各|新入选|入选|"
     "力争|确保|争取|完成|实现|引进|培育|新培育|新增|新建|建成|建设|创建|实施|开展|举办|招引|"
-    "开发|打造|推进|推动|加快|组织|累计|共|签约|新认定|认定|改造|新改建|提升|发放|带动|吸引|"
-    "谋划|落实|达成|全力|力促|争创|预计|计划|目标|主要|其|年|我镇|本镇)+"
+    "开发|打造|推进|推动|加快|组织|累计|共|签约|更新|加装|新认定|认定|改造|新改建|提升|发放|带动|吸引|"
+    "谋划|落实|达成|全力|力促|争创|预计|计划|目标|主要)+"
 )
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
 #: comparison fillers (`同比`, `比上年`) are outside both spans.
 _TAIL_STRIP = re.compile(
-    "(?:达到|达|突破|完成|实现|控制在|稳定在|保持在|维持在|提高到|提高至|提升到|提升至|"
+    f"(?:{_CHANGE}|达到|达|突破|完成|实现|控制在|稳定在|保持在|维持在|保持|维持|提高到|提高至|提升到|提升至|"
     "下降到|下降至|降至|降到|增至|增加到|增加至|升至|超过|超|为|是|在|有|共|共计|累计|总计|合计|"
     r"分别|均|同比|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)|年均|最高|最低|力争|以上|"
-    "的|了|将|要|逐步|持续|稳步|不断|全部|总数|总量达|总量)+$"
+    "(?:拓展|扩大|扩展|延伸|缩短|压缩|缩减|提升|提高|增加|下降|降低|减少)(?:至|到)|"
+    "的|了|将|要|逐步|持续|稳步|不断|全部|可达|可|划分到|到|至|已|仅仅|仅|只有|高达|约为|增收|"
+    "从|由|首次|预计|每月|每人|每年|每户|原则上|一般|要|接连|双双)+$"
 )
-#: `新增` is kept where it is inside the official name (`城镇新增就业`).
-_KEEP_AS_IS = ("城镇新增就业",)
 #: Verbs that can sit anywhere in a long clause before the name (`全速推进投资`).
 _INNER_VERB = re.compile(
-    "推进|推动|加快|实施|完成|实现|引进|培育|新增|新建|建成|建设|开工|创建|开展|举办|招引|开发|打造|"
-    "力争|确保|争取|关注|兑现|腾出|消化|发放|带动|吸引|谋划|落实|改造|组织|提供|安排|争创|抓好|做好|"
-    "办好|完善|深化|累计|各类|供应|回购|回租|除险加固|整治|迭代"
+    "推进|推动|加快|实施|完成|实现|引进|培育|新增|新建|建成|开工|创建|创成|开展|举办|招引|开发|打造|"
+    "力争|确保|争取|关注|兑现|腾出|消化|发放|带动|吸引|谋划|落实|列出|提供|安排|争创|抓好|做好|"
+    "办好|完善|深化|累计|各类|供应|回购|回租|除险加固|整治|迭代|排查|关停|查处|暂扣|发现|整改|划定|设立|"
+    "出台|成立|组建|评选|采用|梳理出|梳理|纳入|打通|着力|解决|发动|开启|化解|进行|摸排|惠及|动工|持续|巩固|"
+    "安置|交付|识别|强化|形成|签约|率先|布局|腾退|选拔|资助|遴选|扶持|选派|鼓励|筹集|评定|产生|造就|培养|"
+    "引导|逐步将|将|修订|调整|建立|招录|引入|启动|改扩建"
 )
-_MAX_INDICATOR = 14
+_MAX_INDICATOR = 16
+#: A short bracket inside a word, ending where the leftward walk stands.
+_INNER_BRACKET = re.compile(r"[（(][\u4e00-\u9fff]{1,3}[)）]$")
 
 #: `3家企业入选省级专精特新企业`: the category the counted things join is the INDICATOR.
 _JOIN_CATEGORY = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:入选|获评|获批|被评为|被认定为|认定为|列入|成为)")
@@ -204,53 +231,77 @@ _JOIN_CATEGORY = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:入选|获评|获批|被�
 def _phrase_before(text: str, end: int, floor: int) -> tuple[int, int] | None:
     """The noun phrase ending at ``end``: walk left to a delimiter, then strip verbs."""
     start = end
-    while start > floor and text[start - 1] not in _DELIMS:
-        start -= 1
+    while start > floor:
+        if not _is_delim(text, start - 1):
+            start -= 1
+            continue
+        inner = _INNER_BRACKET.search(text, floor, start)
+        if inner and start < end and inner.start() > floor and not _is_delim(text, inner.start() - 1):
+            start = inner.start()  # `规(限)上企业`, `新（改）建`: a bracket inside a word
+            continue
+        break
     # `招引科技人才项目(创新创业团队)15个`: skip a bracketed gloss before the value.
     if start == end and end > floor and text[end - 1] in ")）":
         open_at = max(text.rfind("(", floor, end), text.rfind("（", floor, end))
         if open_at > floor:
             return _phrase_before(text, open_at, floor)
+    if re.search("(?:[的和及与]|(?<!控制|稳定|保持|维持)在)$", text[start:end]):
+        return None  # `省委确定的14项改革`, `…生态岛和11个分岛`, `在10个领域`: the noun follows the VALUE
     return _strip_phrase(text, start, end)
 
 
 def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> tuple[int, int] | None:
-    """Strip scope words in front, linking verbs behind, and prefer a lexicon name."""
-    if keep_start:
-        tail = _TAIL_STRIP.search(text, start, end)
-        end = tail.start() if tail and tail.start() > start else end
+    """Cut a clause down to the quantity's name.
+
+    Linking verbs and comparison fillers go at the end (`…达`, `同比`), scope words and
+    action verbs at the front (`全年`, `新增`, `全速推进…`); a known official name at
+    the end wins outright, since the guide prefers the shorter official-sounding name.
+    """
+    def cut_tail(s: int, e: int) -> int:
+        tail = _TAIL_STRIP.search(text, s, e)
+        return tail.start() if tail and tail.start() > s else e
+
+    end = cut_tail(start, end)
+    if keep_start:  # a threshold VALUE opens the name (`1亿元以上项目`)
         return (start, end) if end - start >= 2 else None
-    for _ in range(3):
-        phrase = text[start:end]
-        tail = _TAIL_STRIP.search(phrase)
-        if tail and tail.start() > 0:
-            end = start + tail.start()
-        phrase = text[start:end]
-        if not phrase.startswith(_KEEP_AS_IS):
-            lead = _LEAD_STRIP.match(phrase)
-            if lead and lead.end() < len(phrase):
-                start += lead.end()
-    phrase = text[start:end]
-    for name in INDICATOR_LEXICON:
-        if phrase.endswith(name):
+    for name in INDICATOR_LEXICON:  # `城镇新增就业` keeps its `新增`; `地方一般公共预算收入` loses `地方`
+        if text.endswith(name, start, end):
             return end - len(name), end
-    if "等" in phrase or (_LEAD_STRIP.fullmatch(phrase) and not phrase.startswith(_KEEP_AS_IS)):
-        return None  # `天行健水务等5个…`: a list of names, not a quantity's name
-    if not phrase.startswith(_KEEP_AS_IS):
-        ends = [m.end() for m in _INNER_VERB.finditer(phrase)]
-        if ends and ends[-1] == len(phrase):
+    for _ in range(4):
+        before = (start, end)
+        lead = _LEAD_STRIP.match(text, start, end)
+        if lead and lead.end() < end:
+            start = lead.end()
+        verbs = [m.end() for m in _INNER_VERB.finditer(text, start, end)]
+        if verbs and verbs[-1] == end:
             return None  # `重点关注249亩…`: the phrase is a verb, the counted thing follows
-        verbs = [e for e in ends if len(phrase) - e >= 2]
-        if verbs:  # `全速推进投资` → `投资`: the name starts after the last verb
-            start += verbs[-1]
-            scope = _LEAD_STRIP.match(text, start, end)
-            if scope and scope.end() < end:
-                start = scope.end()
-            phrase = text[start:end]
+        if verbs and end - verbs[-1] >= 2:
+            start = verbs[-1]  # `全速推进投资` → `投资`: the name starts after the last verb
+        end = cut_tail(start, end)
+        start += text.startswith("的", start)
+        if (start, end) == before:
+            break
+    phrase = text[start:end]
+    if _LEAD_STRIP.fullmatch(phrase) or _TAIL_STRIP.fullmatch(phrase) or _INNER_VERB.fullmatch(phrase):
+        return None
+    if "的" in phrase[:-1]:  # `创办具有国际竞争力的科技型企业`: the head noun follows the last 的
+        start += phrase.rindex("的") + 1
+        phrase = text[start:end]
+    if "等" in phrase:  # `维尔塑业等国家高新技术企业17家`: the category follows the examples
+        start += phrase.rindex("等") + 1
+        phrase = text[start:end]
+        if len(phrase) < 3:
+            return None  # `天行健水务等5个…` is a list of names
+    if re.match("[把将对向从在为给]|高于|低于|快于|慢于|优于|连续", phrase):
+        return None  # `把…划分到`, `为全镇41名…` are clauses; `连续24个月` a streak
+    if re.search("(?:两侧|沿线|周边|沿岸|境内|辖区|年产)$", phrase):
+        return None  # `流转爱情大道两侧1000亩农田`, `年产8万套…项目`: the VALUE qualifies what follows
     if not 2 <= len(phrase) <= _MAX_INDICATOR or not re.search(r"[\u4e00-\u9fffA-Za-z]", phrase):
         return None
-    if re.search(r"\d", phrase[:1]) and not re.match(rf"{_AR_NUM}{_MAGNITUDE}{_UNIT}?(?:以上|以下)", phrase):
-        return None
+    if re.match(rf"{_AR_NUM}{_MAGNITUDE}{_UNIT}", phrase) and not re.match(
+        rf"{_AR_NUM}{_MAGNITUDE}{_UNIT}?(?:以上|以下)", phrase
+    ):
+        return None  # a quantity, not a name (`5G基站` is fine: `G` is no unit)
     return start, end
 
 
@@ -300,16 +351,20 @@ def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
     gap = gap[:tail.start()] if tail else gap
     if not gap or len(gap) > 8 or any(c in _DELIMS for c in gap):
         return False
-    if re.match(_CHANGE, text[prev[0]:prev[1]]) or _INNER_VERB.search(gap) or re.search("[的达为在]", gap):
+    if not re.search("(?:以上|以下|元|岁|万|亿)$", text[prev[0]:prev[1]]) or re.match(_CHANGE, text[prev[0]:prev[1]]):
+        return False  # only thresholds, amounts and ages sit inside names
+    if _INNER_VERB.search(gap) or re.search("[的达为在和及与等]|建设|改造|用于", gap):
         return False
     return re.match(r"[\u4e00-\u9fffA-Za-z]", gap) is not None
 
 
 #: `着力抓好40项重点工作`: a measure word directly followed by the counted noun phrase.
 _COUNTED_STOP = re.compile(
-    "建设|竣工|投产|落地|开工|建成|完成|以上|改造|提升|整治|创建|落户|签约|入驻|通过|达到|实现|"
-    "的|和|与|及|被|获|为|是|在|有"
+    "新开工|新建|新增|全覆盖|覆盖|之一|进入|建设|竣工|投产|落地|开工|建成|完成|以上|创建|落户|签约|入驻|通过|达到|实现|安装|加强|得到|揭牌|运行|布局|入选|参赛|"
+    "的|和|与|及|被|获评|获得|获批|为|是|在|有"
 )
+#: Verbs that also occur inside names (`慢行交通品质提升示范街道`): no safe cut point.
+_COUNTED_AMBIGUOUS = re.compile("提升|改造|整治|治理|服务")
 _MEASURE_END = re.compile("[个家项所座条只名套户]$")
 
 
@@ -320,10 +375,14 @@ def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
     end = vend
     while end < limit and text[end] not in _DELIMS:
         end += 1
-    stop = _COUNTED_STOP.search(text, vend, end)
+    if end == limit and limit < len(text):
+        return None  # the phrase runs into the next VALUE: it is that VALUE's INDICATOR
+    stop = _COUNTED_STOP.search(text, vend, end) or _INNER_VERB.search(text, vend, end)
     end = stop.start() if stop else end
     phrase = text[vend:end]
-    if not 2 <= len(phrase) <= 10 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9.]+", phrase):
+    if _COUNTED_AMBIGUOUS.search(phrase):
+        return None
+    if not 3 <= len(phrase) <= 8 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9.]+", phrase):
         return None
     return vend, end
 
@@ -336,6 +395,8 @@ def _category_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
     end = m.end()
     while end < limit and text[end] not in _DELIMS:
         end += 1
+    if end < len(text) and text[end] in _OPEN_QUOTES:
+        return None  # `入选第二轮国家“双高计划”`: the category is the quoted name, cut off here
     return _strip_phrase(text, m.end(), end) if end > m.end() else None
 
 
@@ -344,42 +405,42 @@ def _category_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
 # ---------------------------------------------------------------------------
 
 #: `（工业商贸办、农业农村办牵头负责）`, `（发展改革委、财政部等按职责分工负责）`.
-_NOTE_RESPONSIBLE = re.compile(r"[（(](?P<body>[^（）()]{2,200}?)(?:按职责分工)?(?:牵头)?负责[）)]")
+#: The sentence splitter may cut the note before its closing bracket (`（…等负责。`).
+_NOTE_RESPONSIBLE = re.compile(r"[（(](?P<body>[^（）()]{2,200}?)(?:按职责分工)?(?:牵头)?负责(?=[）)。；;]|$)")
+#: `（生态环境部牵头，国家发展改革委…参与）`: only the units before 牵头 lead.
+_NOTE_LEADS = re.compile(r"[（(](?P<body>[^（）()：:]{2,80}?)牵头(?=[，,；;）)])")
+#: `司法部负责制定…`: a sentence that opens by naming the responsible unit.
+_OPENING_UNIT = re.compile(r"^(?P<body>[^由，,。；;：:（）()“”|]{2,30}?)(?:牵头)?负责(?!人|同志)")
 #: `牵头单位：县发改局` / `责任单位：市财政局、市税务局`, up to the next key or clause end.
 _KEYED = re.compile(
     r"(?P<key>牵头单位|责任单位|牵头部门|责任部门)\s*[：:]\s*"
     r"(?P<body>[^；;。）)\n：:]+?)(?=[，,]?\s*(?:配合单位|协办单位|参与单位|责任单位|配合部门|$)|[；;。）)\n])"
 )
-#: `由县教育局负责`: the unit must look like one (suffix check), `由企业负责` is not.
-_BY_UNIT = re.compile(r"由(?P<body>[^，,。；;：:、（）()]{2,24}?)(?:牵头)?负责")
-_UNIT_SUFFIX = re.compile(
-    "(?:局|委|办|部|厅|府|院|署|中心|办公室|委员会|组委|银行|工委|联|总社|中央|会|行|所|站|队|处|科|室|管委会|街道|政府|公司|集团)$"
-)
+#: `由县教育局负责`.
+_BY_UNIT = re.compile(r"由(?P<body>[^，,。；;：:、（）()]{2,24}?)(?:牵头)?负责(?!人|同志)")
+#: Unit endings.  Only these split `X和Y` (`中央和国家机关工委`, `工业和信息化部` stay whole),
+#: and free-text patterns (`由…负责`) require them (`由企业负责` names no unit).
+_SPLIT_SUFFIX = re.compile("(?:局|委|办|部|厅|府|院|署|中心|银行|总社|联|会)$")
 _LIST_SPLIT = re.compile(r"[、，,/]|会同|及|以及|配合")
 _AND_SPLIT = re.compile("和|与")
-_SCOPE_PREFIX = re.compile("^(?:各有关|各相关|有关|相关|各级|各)")
+_SCOPE_PREFIX = re.compile("(?:各有关|各相关|有关|相关|各级|各)")
 _VAGUE = re.compile("^(?:部门|单位|部门和单位|地方|方面|其他|其它|成员单位|.{0,2}有关.*)$|有关部门|相关部门")
 
 
 def _split_units(body: str, offset: int) -> list[tuple[int, int]]:
-    """Split a list of units into item spans, dropping vague and `等…` tails."""
+    """Split a list of units into item spans; `等` ends the named item before it.
+
+    `X、Y等和各省级人民政府` → X, Y, 各省级人民政府 (scope words go in :func:`_clean_unit`);
+    `X等有关部门` → X, 有关部门 (dropped there as vague).
+    """
     items: list[tuple[int, int]] = []
     pos = 0
-    for piece in _LIST_SPLIT.split(body) + [""]:
-        at = body.find(piece, pos) if piece else -1
-        if not piece:
-            continue
-        pos = at + len(piece)
-        # `X等有关部门` / `X等和各省级人民政府`: 等 ends the named item.
-        parts = piece.split("等")
-        cursor = at
-        for k, part in enumerate(parts):
-            if k and not part:
-                cursor += 1
-                continue
-            for sub_start, sub_end in _split_and(part):
-                items.append((offset + cursor + sub_start, offset + cursor + sub_end))
-            cursor += len(part) + 1
+    for sep in [*_LIST_SPLIT.finditer(body), None]:
+        piece_end = sep.start() if sep else len(body)
+        for part in re.finditer("[^等]+", body[pos:piece_end]):
+            for s, e in _split_and(part.group(0)):
+                items.append((offset + pos + part.start() + s, offset + pos + part.start() + e))
+        pos = sep.end() if sep else len(body)
     return items
 
 
@@ -388,7 +449,8 @@ def _split_and(part: str) -> list[tuple[int, int]]:
     cuts = [0]
     for m in _AND_SPLIT.finditer(part):
         left = part[cuts[-1]:m.start()]
-        if _UNIT_SUFFIX.search(left) or _VAGUE.match(_SCOPE_PREFIX.sub("", left) or "部门"):
+        scope = _SCOPE_PREFIX.match(left)
+        if _SPLIT_SUFFIX.search(left) or _VAGUE.match(left[scope.end():] if scope else left):
             cuts.append(m.end())
     bounds = []
     for k, c in enumerate(cuts):
@@ -407,7 +469,7 @@ def _clean_unit(text: str, start: int, end: int) -> tuple[int, int] | None:
     if scope:
         start = scope.end()
     phrase = text[start:end]
-    if len(phrase) < 2 or _VAGUE.search(phrase) or "按职责" in phrase:
+    if len(re.findall(r"[\u4e00-\u9fff]", phrase)) < 2 or _VAGUE.search(phrase) or "按职责" in phrase:
         return None
     return start, end
 
@@ -434,11 +496,17 @@ def lead_office_spans(text: str) -> list[tuple[int, int, float]]:
             cleaned = _clean_unit(text, s, e)
             if cleaned:
                 found.append((*cleaned, 0.85))
-    for m in _BY_UNIT.finditer(text):
-        s, e = m.start("body"), m.end("body")
-        cleaned = _clean_unit(text, s, e)
-        if cleaned and _UNIT_SUFFIX.search(text[cleaned[0]:cleaned[1]]):
-            found.append((*cleaned, 0.7))
+    for m in _NOTE_LEADS.finditer(text):
+        for s, e in _split_units(m.group("body"), m.start("body")):
+            cleaned = _clean_unit(text, s, e)
+            if cleaned:
+                found.append((*cleaned, 0.85))
+    for pattern, score in ((_BY_UNIT, 0.7), (_OPENING_UNIT, 0.6)):
+        for m in pattern.finditer(text):
+            units = [_clean_unit(text, s, e) for s, e in _split_units(m.group("body"), m.start("body"))]
+            # Free text names actors too (`企业`, `领导小组`): every item must look like a unit.
+            if units and all(u and _SPLIT_SUFFIX.search(text[u[0]:u[1]]) for u in units):
+                found += [(*u, score) for u in units if u and "领导小组" not in text[u[0]:u[1]]]
     return found
 
 
@@ -449,27 +517,38 @@ def lead_office_spans(text: str) -> list[tuple[int, int, float]]:
 #: Heads that name a specific work or facility (guide: `…连接线`, `…大桥`, `…异地新建工程`).
 _PROJECT_HEAD = re.compile(
     "(?:项目|工程|大桥|桥梁|连接线|高铁|高速公路|公路|隧道|幼儿园|中心小学|小学|中学|学校|医院|"
-    "[^\u4e00-\u9fff]?站|污水处理厂|水厂|综合体|产业园|公园|大道)"
+    "[东南西北]站|(?:高铁|客运|枢纽|变电|污水处理|垃圾中转)站|污水处理厂|水厂|综合体|产业园|公园|大道|"
+    "(?:恐龙|游乐|植物|动物|湿地|生态|科技|创业|采摘)园|乐园|庄园)"
+    # `横沥东坑合建污水处理厂二期扩建工程`: a phase and a works word after the facility belong to it.
+    "(?:[一二三四五]期)?(?:(?:扩建|改建|迁建|新建|提升|改造)?(?:工程|项目))?"
 )
 #: The guide's PROJECT needs a building context: it is to be built, started, completed, advanced.
 _BUILD_CONTEXT = re.compile("建设|推进|开工|完成|建成|竣工|启动|投用|实施|加快|新建|续建|落地|攻坚|动工|改造|扩建")
 #: Generic classes, campaigns, programmes, designations: never PROJECTs.
 _GENERIC_PROJECT = re.compile(
-    "^(?:重大|重点|产业|民生|实事|基础设施|工业|招商|市政|水利|交通|在建|新建|续建|技改|科技|"
-    "人才|民心|政府投资|省市|县级|市级|省级|一批|各类|相关|建设|投资|亿元|万元|以上|等|[\u4e00-\u9fff]{1,3}性)*"
-    "(?:项目|工程|学校|站|综合体|产业园|公园)$"
+    "^(?:重大|重点|产业|民生|实事|基础设施|工业|招商|市政|水利|交通|在建|新建|续建|技改|科技|文旅|农旅|"
+    "人才|民心|政府投资|省市|县级|市级|省级|一批|各类|相关|建设|投资|亿元|万元|以上|等|主体|节点|"
+    "全镇|全县|全市|全区|农村|乡村|城乡|通村|工程|如下|以下|下列|各项|乡村振兴|公益|农业基地|生态修复|综合整治|质量安全|电力配套|贯通|招投标|"
+    "[\u4e00-\u9fff]{1,3}性)*"
+    "(?:项目|工程|学校|站|综合体|产业园|公园|公路|道路)$"
 )
-_NOT_PROJECT = re.compile(r"扭住|抓好|抓实|加强|统筹|行动|机制|制度|计划|人才工程|示范区|试点县|创建|\d+个|[一二两三四五六七八九十]个|一批|等")
-_PROJECT_LEFT_STOP = re.compile(
-    "(?:的|推进|建设|实施|加快|完成|启动|开工|建成|推动|谋划|做好|抓好|开展|全力|力争|确保|"
-    "投资|总投资|对|把|将|向|从|谋划|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及|和|及|与)$"
+_NOT_PROJECT = re.compile(
+    "^(?:健全|完善|加强|推进|强化|抓好|做好|优化|深化|加快|推动|实施|开展|谋划|落实|保障|提升|改造|整治|"
+    "建设|改建|扩建|迁建|亮化|配套|打好|打通|促进|着力|狠抓|加大|施)|美丽|扭住|抓实|统筹|行动|机制|制度|计划|人才.{0,4}工程|(?:培育|培养|融合|下乡|振兴|惠民)工程$|"
+    r"示范区|试点县|创建|债券|实事|\d+个|[一二两三四五六七八九十百]+[个件项批]|一批|等"
 )
-
-
+_ACTION_WORDS = (
+    "的|推进|建设|实施|加快|完成|启动|开工|建成|投用|推动|谋划|做好|抓好|开展|全力|力争|确保|促进|支持|"
+    "探索|筹建|打好|打通|投资|总投资|获批|对|把|将|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及"
+)
+#: Where a project name starts when walking left from its head: after an action word or a conjunction.
+_PROJECT_LEFT_STOP = re.compile(f"(?:{_ACTION_WORDS}|和|及|与)$")
+#: The same without the conjunctions, which also occur inside company names (`新和成`).
+_PROJECT_LEFT_STOP_ANY = re.compile(_ACTION_WORDS)
 _HEAD_FOLLOW = re.compile(
     "(?:建设|及|和|、|等|开工|建成|竣工|完工|投用|落地|顺利|全面|加快|主体|招引|前期|年底|一期|二期)"
 )
-_NAME_LEAD = re.compile("^(?:新建|续建|改建|扩建|启动|实施|推进|加快)+")
+_NAME_LEAD = re.compile("(?:新建|续建|改建|扩建|启动|实施|推进|加快)+")
 
 
 def _project_ok(name: str) -> bool:
@@ -482,14 +561,31 @@ def _project_ok(name: str) -> bool:
     )
 
 
+def _walk_left(text: str, pos: int) -> int:
+    """Start of the name ending at ``pos``: back to a delimiter or an action word."""
+    while pos > 0 and text[pos - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text, 0, pos):
+        pos -= 1
+    return pos
+
+
+_CLAUSE_END = re.compile("[，,。；;！!？?]")
+
+
+def _in_build_clause(text: str, start: int, end: int) -> bool:
+    """The guide's PROJECT is built, started, completed or advanced: look in its own clause."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    right_end = right.start() if right else len(text)
+    # The name itself does not count (`省科技攻坚项目` is not being built by its `攻坚`).
+    return bool(_BUILD_CONTEXT.search(text, left, start) or _BUILD_CONTEXT.search(text, end, right_end))
+
+
 def project_spans(text: str) -> list[tuple[int, int, float]]:
     """Conservative PROJECT spans: a named work ending in a project head, in a build context.
 
     Coordinated names sharing one list (`未来社区中心、城市客厅、酒店综合体项目`) are
     separate spans; `新章镇大桥及连接线项目` is one name.
     """
-    if not _BUILD_CONTEXT.search(text):
-        return []
     found: list[tuple[int, int, float]] = []
     for m in _PROJECT_HEAD.finditer(text):
         end = m.end()
@@ -500,27 +596,58 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
             continue  # the head is inside a longer word (`项目化`, `工程师`, `站点`)
         if found and found[-1][1] >= end:
             continue
-        start = m.start()
-        while start > 0 and text[start - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text[:start]):
-            start -= 1
+        start = _walk_left(text, m.start())
+        if not _in_build_clause(text, start, end):
+            continue
         if start > 0 and text[start - 1] in _OPEN_QUOTES:
             continue  # quoted names are slogans and campaigns (`“双一号工程”`)
         lead = _NAME_LEAD.match(text, start, end)
         start = lead.end() if lead else start
-        if len(text[start:end]) < 5 or not _project_ok(text[start:end]):
+        min_prefix = 3 if m.group(0) in ("项目", "工程") else 2  # `露营项目`, `主体工程` say too little
+        if end - start - len(m.group(0)) < min_prefix or not _project_ok(text[start:end]):
             continue
         items = [(start, end, 0.5)]
         # Walk back over a `、` list: each earlier item is a project of the same kind.
         while start > 0 and text[start - 1] == "、":
             prev_end = start - 1
-            prev = prev_end
-            while prev > 0 and text[prev - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text[:prev]):
-                prev -= 1
-            if prev == prev_end or not _project_ok(text[prev:prev_end]) or prev_end - prev > 12:
+            prev = _walk_left(text, prev_end)
+            item = text[prev:prev_end]
+            if prev == prev_end or not _project_ok(item) or len(item) > 12 or _DOMAIN.fullmatch(item):
                 break
             items.insert(0, (prev, prev_end, 0.4))
             start = prev
         found.extend(items)
+    found.extend(_listed_projects(text))
+    return found
+
+
+#: `南深环保、天行健水务等5个重大产业项目`: names listed before `等…项目` are projects.
+_LISTED = re.compile(
+    r"(?P<list>[^，,。；;：:（）()“”]{2,80}?)等(?:\d+个|[一二三四五六七八九十]+个)?"
+    "(?:重点|重大|在建|续建|新建|市政|产业|工业|基础设施|民生|城市地标|地标|文旅|招商)*(?:项目|工程)"
+)
+
+
+#: Two-character sector words that head class lists (`市政、交通、商务等项目`).
+_DOMAIN = re.compile("市政|交通|商务|教育|医疗|卫生|水利|能源|文化|旅游|农业|工业|民生|环保|体育|养老|库区")
+
+
+def _listed_projects(text: str) -> list[tuple[int, int, float]]:
+    """Each item of a `X、Y等…项目` list, when the items are short specific names."""
+    found: list[tuple[int, int, float]] = []
+    for m in _LISTED.finditer(text):
+        body, offset = m.group("list"), m.start("list")
+        cut = max((stop.end() for stop in _PROJECT_LEFT_STOP_ANY.finditer(body)), default=0)
+        items = body[cut:].split("、")
+        if len(items) < 2 or re.match(r"\d", text[m.end():]):
+            continue  # one name before `等` is too often a class (`镜岭水库等重大工程`); `等项目36个` counts one
+        pos = offset + cut
+        if not _in_build_clause(text, pos, m.end()):
+            continue
+        for item in items:
+            if 2 <= len(item) <= 12 and _project_ok(item) and not _DOMAIN.fullmatch(item):
+                found.append((pos, pos + len(item), 0.4))
+            pos += len(item) + 1
     return found
 
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from govner.config import TrainConfig, load_config, save_config
-from govner.data import (Example, build_dataset, check_alignment, label_counts, load_examples,
-                         split_examples, AlignmentReport)
+from govner.data import (AlignmentReport, Example, build_dataset, check_alignment, label_counts, load_examples,
+                         split_examples, swap_mentions)
 from govner.errors import GovnerError
 from govner.schema import ID2TAG, TAG2ID
 from govner.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
@@ -26,7 +26,16 @@ log = logging.getLogger("govner.train")
 def build_tokenizer_for(cfg: TrainConfig):
     if cfg.model.init == "random" and not cfg.model.name_or_path:
         return build_tokenizer(cfg.model.vocab)
-    return load_tokenizer(cfg.model.name_or_path)
+    name = cfg.model.name_or_path
+    local = Path(name).exists() or name.startswith((".", "/", "models/", "outputs/"))
+    if local and not (Path(name) / "config.json").is_file():
+        raise GovnerError(f"model.name_or_path: {name} is not a model directory (no config.json); "
+                          f"pretrain it (govner pretrain --config configs/pretrain-small.yaml) or use "
+                          f"--set model.name_or_path=bert-base-chinese")
+    try:
+        return load_tokenizer(name)
+    except OSError as exc:
+        raise GovnerError(f"model.name_or_path: cannot load a tokenizer from {name!r}: {exc}") from None
 
 
 def build_model(cfg: TrainConfig, tokenizer):
@@ -79,6 +88,7 @@ def training_arguments(cfg: TrainConfig, ckpt_dir: Path):
         seed=t.seed, data_seed=t.seed, report_to="none", disable_tqdm=False,
         dataloader_num_workers=0, remove_unused_columns=True, label_names=["labels"],
         ddp_find_unused_parameters=False,
+        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         **_precision_flags(t.precision),
     )
 
@@ -90,9 +100,17 @@ def _compute_metrics(eval_pred) -> dict[str, float]:
 
 
 def _last_checkpoint(ckpt_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    """The newest *complete* checkpoint: a kill while saving leaves one without trainer_state.json."""
+    if not ckpt_dir.is_dir():
+        return None
+    found = []
+    for d in ckpt_dir.glob("checkpoint-*"):
+        if d.name.split("-")[-1].isdigit():
+            if (d / "trainer_state.json").is_file():
+                found.append((int(d.name.split("-")[-1]), d))
+            else:
+                log.warning("--resume: skipping incomplete checkpoint %s", d)
+    return str(max(found)[1]) if found else None
 
 
 def _datasets(cfg: TrainConfig, tokenizer, splits: dict[str, list[Example]]):
@@ -110,6 +128,10 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     transformers.logging.set_verbosity_warning()
     cfg = load_config(args.config, args.set)
+    if cfg.training.num_threads:
+        import torch
+
+        torch.set_num_threads(cfg.training.num_threads)
     out = Path(cfg.output_dir)
     ckpt_dir = out / "checkpoints"
     targs = training_arguments(cfg, ckpt_dir)
@@ -117,6 +139,8 @@ def main(args: argparse.Namespace) -> int:
     resume = _last_checkpoint(ckpt_dir) if args.resume else None
     if args.resume and resume is None:
         log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt_dir)
+    elif resume:
+        log.info("resuming from %s", resume)
     if not args.resume and ckpt_dir.is_dir() and targs.process_index == 0:
         log.info("removing old checkpoints in %s (use --resume to continue them)", ckpt_dir)
         shutil.rmtree(ckpt_dir)
@@ -124,11 +148,14 @@ def main(args: argparse.Namespace) -> int:
     splits = split_examples(load_examples(cfg.data.files), cfg.data.splits)
     for name, exs in splits.items():
         log.info("%s: %d sentences, entities %s", name, len(exs), label_counts(exs))
+    augmented = swap_mentions(splits["train"], cfg.data.augment_copies, cfg.training.seed)
+    if augmented:
+        log.info("train: + %d sentences with swapped mentions", len(augmented))
     if not splits["train"] or not splits["dev"]:
         raise GovnerError(f"{cfg.data.splits}: the train and dev splits must both be non-empty")
     tokenizer = build_tokenizer_for(cfg)
     with targs.main_process_first(desc="tokenising"):
-        ds, report = _datasets(cfg, tokenizer, splits)
+        ds, report = _datasets(cfg, tokenizer, {**splits, "train": splits["train"] + augmented})
 
     transformers.set_seed(cfg.training.seed)  # before the head (or whole model) is initialised
     model = build_model(cfg, tokenizer)

@@ -12,7 +12,7 @@ from govner.schema import ID2TAG, TAG2ID
 from govner.tokenizer import build_tokenizer, save_tokenizer
 
 
-def build_tiny_model(out_dir: str | Path, seed: int = 0, hidden: int = 32, layers: int = 2,
+def build_tiny_model(out_dir: str | Path, seed: int = 0, hidden: int = 32, layers: int = 2, heads: int = 2,
                      max_positions: int = 128, winning_tag: str | None = None) -> Path:
     """Save a tiny classifier to ``out_dir``; ``winning_tag`` makes that tag win on every token.
 
@@ -25,7 +25,7 @@ def build_tiny_model(out_dir: str | Path, seed: int = 0, hidden: int = 32, layer
     torch.manual_seed(seed)
     tok = build_tokenizer()
     config = BertConfig(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=2, intermediate_size=2 * hidden,
+                        num_attention_heads=heads, intermediate_size=4 * hidden,
                         max_position_embeddings=max_positions,
                         id2label=dict(ID2TAG), label2id=dict(TAG2ID))
     model = BertForTokenClassification(config).eval()

@@ -85,17 +85,30 @@ def result_from_entities(text: str, entities: Iterable[dict], utf16: bool = True
 
 
 def task_to_python_offsets(task: Task) -> Task:
-    """A copy of an exported task whose annotation and prediction offsets are Python offsets."""
+    """A copy of an exported task whose annotation and prediction offsets are Python offsets.
+
+    Result items keep their ids and other fields; only start/end (and text) change.
+    """
     text = task["data"]["text"]
-    where = f"task {task.get('id')}"
     out = dict(task)
     for key in ("annotations", "predictions"):
         items = []
         for a in task.get(key) or []:
-            ents = entities_from_result(text, a.get("result") or [], f"{where} {key[:-1]} {a.get('id')}")
-            other = [r for r in a.get("result") or []
-                     if r.get("type") != "labels" or r.get("from_name") != FROM_NAME]
-            items.append({**a, "result": result_from_entities(text, ents, utf16=False) + other})
+            if not isinstance(a, dict):  # exports list predictions by id only
+                items.append(a)
+                continue
+            result = []
+            for r in a.get("result") or []:
+                v = r.get("value") or {}
+                if r.get("type") == "labels" and isinstance(v.get("start"), int) and isinstance(v.get("end"), int):
+                    try:
+                        s, e = from_utf16(text, v["start"]), from_utf16(text, v["end"])
+                    except ValueError as exc:
+                        raise GovnerError(f"task {task.get('id')} {key[:-1]} {a.get('id')}: span "
+                                          f"[{v['start']}, {v['end']}): {exc}") from None
+                    r = {**r, "value": {**v, "start": s, "end": e, "text": text[s:e]}}
+                result.append(r)
+            items.append({**a, "result": result})
         out[key] = items
     return out
 

@@ -1,0 +1,142 @@
+"""`govner ls config|push|pull`: the annotation round trip through Label Studio."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from govner.errors import GovnerError
+from govner.fileio import atomic_write_json, backup, read_jsonl
+from govner.labelstudio.client import Client, task_key
+from govner.labelstudio.config import label_config
+from govner.labelstudio.convert import PullReport, clean_export, result_from_entities
+from govner.schema import LABEL_CODES
+
+TASK_FIELDS = ("text", "doc_id", "sent_idx", "source")
+
+
+def config_main(args: argparse.Namespace) -> int:
+    sys.stdout.write(label_config())
+    return 0
+
+
+# --- push ----------------------------------------------------------------------------
+
+def predictions_for(texts: list[str], prelabel: str | None) -> list[dict | None]:
+    """One Label Studio prediction per text (or None), from ``--prelabel``: the single hook.
+
+    ``rules`` uses the rule pre-labeller; anything else names a trained model directory.
+    Offsets in the returned results are UTF-16, as Label Studio expects.
+    """
+    if prelabel is None:
+        return [None] * len(texts)
+    if prelabel == "rules":
+        from govner.rules import RULES_VERSION, rule_entities
+
+        return [{"model_version": RULES_VERSION, "score": 1.0,
+                 "result": result_from_entities(t, rule_entities(t))} for t in texts]
+    if not Path(prelabel).is_dir():
+        raise GovnerError(f"--prelabel {prelabel!r}: expected `rules` or a trained model directory")
+    raise GovnerError(f"--prelabel {prelabel}: pre-labelling with a trained model is not implemented yet "
+                      "(use --prelabel rules)")
+
+
+def order_records(records: list[dict], order: str, prelabel: str | None) -> list[dict]:
+    if order == "file":
+        return records
+    raise GovnerError("--order uncertainty is not implemented yet (use --order file)")
+
+
+def load_sentences(path: str) -> list[dict]:
+    try:
+        rows = read_jsonl(path)
+    except FileNotFoundError:
+        raise GovnerError(f"{path}: no such file") from None
+    for n, r in enumerate(rows, 1):
+        if not isinstance(r, dict) or not isinstance(r.get("text"), str) or not r["text"].strip():
+            raise GovnerError(f"{path}: record {n} has no non-empty `text`")
+        for k in ("doc_id", "sent_idx"):
+            if k not in r:
+                raise GovnerError(f"{path}: record {n} has no `{k}` (expected output of `govner prepare`)")
+    return rows
+
+
+def build_tasks(records: list[dict], prelabel: str | None) -> list[dict]:
+    preds = predictions_for([r["text"] for r in records], prelabel)
+    tasks = []
+    for r, p in zip(records, preds):
+        task: dict = {"data": {k: r.get(k) for k in TASK_FIELDS}}
+        if p is not None:
+            task["predictions"] = [p]
+        tasks.append(task)
+    return tasks
+
+
+def push(client: Client, path: str, project: str, prelabel: str | None = None, order: str = "file",
+         batch_size: int = 200) -> tuple[int, int, int]:
+    """Import the sentences not yet in the project; returns (project id, imported, skipped)."""
+    records = load_sentences(path)
+    records = order_records(records, order, prelabel)
+    proj, created = client.get_or_create_project(project)
+    present = set() if created else client.task_keys(proj.id)
+    seen: set[str] = set()
+    new = []
+    for r in records:
+        key = task_key(r)
+        if key not in present and key not in seen:
+            new.append(r)
+        seen.add(key)
+    imported = client.import_tasks(proj.id, build_tasks(new, prelabel), batch_size) if new else 0
+    return proj.id, imported, len(records) - imported
+
+
+def push_main(args: argparse.Namespace) -> int:
+    client = Client(args.url, args.token)
+    client.check()
+    pid, imported, skipped = push(client, args.sentences, args.project, args.prelabel, args.order,
+                                  args.batch_size)
+    print(f"project {args.project!r} (id {pid}) at {client.url}: imported {imported} task(s), "
+          f"skipped {skipped} already present"
+          + (f", pre-labelled with {args.prelabel}" if args.prelabel and imported else ""))
+    return 0
+
+
+# --- pull ----------------------------------------------------------------------------
+
+def pull(client: Client, project: str, out: str) -> tuple[PullReport, Path | None]:
+    proj = client.project(project)
+    tasks, report = clean_export(client.export(proj.id))
+    names = client.user_names()
+    report.per_annotator = {names.get(k, k): n for k, n in report.per_annotator.items()}
+    kept = backup(out)
+    atomic_write_json(out, tasks)
+    return report, kept
+
+
+def format_report(rep: PullReport) -> str:
+    def fmt(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    lines = [f"{rep.tasks} task(s): {rep.annotated} annotated ({rep.empty} with no entity, kept as negatives), "
+             f"{rep.unannotated} not yet annotated, {len(rep.cancelled)} skipped/cancelled (not written)"]
+    if rep.cancelled:
+        lines.append(f"  skipped task ids: {', '.join(map(str, rep.cancelled))}")
+    lines.append("spans per label: " + ", ".join(f"{c} {rep.per_label.get(c, 0)}" for c in LABEL_CODES))
+    lines.append("annotations per annotator: "
+                 + (", ".join(f"{a} {n}" for a, n in sorted(rep.per_annotator.items())) or "none"))
+    if rep.conflicts:
+        lines.append(f"conflicts (annotators disagree, no ground truth; latest annotation used): task ids "
+                     f"{', '.join(map(str, rep.conflicts))}")
+    if rep.agreement_tasks:
+        lines.append(f"inter-annotator agreement (entity F1 over {rep.agreement_tasks} task(s)): "
+                     + ", ".join(f"{k} {fmt(v)}" for k, v in rep.agreement.items()))
+    return "\n".join(lines)
+
+
+def pull_main(args: argparse.Namespace) -> int:
+    client = Client(args.url, args.token)
+    client.check()
+    report, kept = pull(client, args.project, args.out)
+    print(f"wrote {args.out}" + (f" (previous file kept as {kept})" if kept else ""))
+    print(format_report(report))
+    return 0
