@@ -25,9 +25,10 @@ $(VENV_LS)/.installed:
 
 install-ls: $(VENV_LS)/.installed
 
-# Debian's Chromium for the annotator-in-a-browser test (playwright drives it; no browser download).
+# Debian's Chromium for the annotator-in-a-browser test (playwright drives it; no browser download),
+# and a CJK font so the labeling page (and its screenshot) shows Chinese rather than boxes.
 install-browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@(command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null)
 
 test: install install-ls install-browser
 	$(BIN)/python -m pytest -q

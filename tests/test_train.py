@@ -115,6 +115,21 @@ def test_fine_tunes_a_local_pretrained_directory(two_runs, tmp_path):
     assert 0 < abs(before[key] - after[key]).mean() < 1e-3
 
 
+def test_random_init_of_a_named_architecture(two_runs):
+    """``model.init: random`` + a model dir: same shape, fresh weights (the no-pretraining baseline)."""
+    from govner.config import load_config
+    from govner.train import build_model, build_tokenizer_for
+
+    trained, _ = two_runs[0]
+    cfg = load_config(TINY, ["model.init=random", f"model.name_or_path={trained}"])
+    fresh = build_model(cfg, build_tokenizer_for(cfg)).state_dict()
+    cfg.model.init = "pretrained"
+    loaded = build_model(cfg, build_tokenizer_for(cfg)).state_dict()
+    key = "bert.encoder.layer.0.attention.self.query.weight"
+    assert fresh[key].shape == loaded[key].shape
+    assert not fresh[key].allclose(loaded[key])
+
+
 def test_resume_after_kill(tmp_path):
     out = tmp_path / "run"
     cmd = [str(BIN / "govner"), "train", "--config", TINY, "--set", f"output_dir={out}",

@@ -88,13 +88,13 @@ _QUANTITY = re.compile(
 #: Change words stay inside the VALUE when directly before the number (guide: `增长10%`).
 _CHANGE = "(?:年均增长|年均下降|净增加|净增|增长|下降|提高|(?<!改造)(?<!整治)(?<!完善)(?<!改善)(?<!提档)(?<!巩固)提升|减少|降低|增加|压降|扩大|缩小)"
 #: Approximators and lower/upper bounds before the number stay inside; `达`, `最高` do not.
-_APPROX_BEFORE = "(?:不得低于|不得高于|不得超过|不得少于|不少于|不低于|不超过|不高于|不足|超过|(?<![签合节制公条])约|(?<![最附将])近|(?<!赶)超|逾)"
+_APPROX_BEFORE = "(?:不得低于|不得高于|不得超过|不得少于|不少于|不低于|不超过|不高于|不足|超过|将近|接近|(?<![签合节制公条])约|(?<![最附将])近|(?<!赶)超|逾)"
 _VALUE_PREFIX = re.compile(rf"(?:{_CHANGE})?(?:{_APPROX_BEFORE})?$")
 _APPROX_AFTER = re.compile(r"(?:及以上|及以下|以上|以下|左右|以内)")
 
 #: Context that makes a number a name, ordinal, date or streak, not a VALUE.
 _NOT_VALUE_BEFORE = re.compile(r"(?:第|连续|届|前|No\.?)$")
-_NOT_VALUE_AFTER = re.compile(r"(?:月|全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|强|大|号)")
+_NOT_VALUE_AFTER = re.compile(r"(?:月|全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|号)")
 #: Chinese numerals are mostly slogans (`两个维护`, `四个意识`, `八项规定`); a single
 #: Chinese digit is a VALUE only right after a verb that counts things.
 _COUNT_VERB_BEFORE = re.compile(r"(?:新建|建成|新增|引进|培育|完成|实施|新培育|创建|打造|改造|招引)$")
@@ -192,35 +192,46 @@ INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
     reverse=True,
 ))
 
-#: Leading verbs and scope words the guide puts outside the INDICATOR span.
-_LEAD_STRIP = re.compile(
-    r"(?:\d{4}年度?|\d+年内|和|及|并|重点|两级|今年以来|今年|去年|上年|当年|年内|新一轮|镇内|区内|县内|市内|村内|分别|已|成功|获批|获得|拥有|"
-    "但|而|又如|比如|例如|我镇|本镇|全镇域|新[（(][改续扩]+[)）]建|"
-    "其中|全年|全镇|全县|全市|全区|全省|全社会|全乡|全街道|每年|所有|各类|各项|各级|各|新入选|入选|"
-    "力争|确保|争取|完成|实现|引进|培育|新培育|新增|新建|建成|建设|创建|实施|开展|举办|招引|"
-    "开发|打造|推进|推动|加快|组织|累计|共|签约|更新|加装|新认定|认定|改造|新改建|提升|发放|带动|吸引|"
-    "谋划|落实|达成|全力|力促|争创|预计|计划|目标|主要)+"
-)
+def _alt(words: str) -> str:
+    """Regex alternation of whitespace-separated words, longest first (so `新增` beats `新`)."""
+    return "|".join(sorted((re.escape(w) for w in words.split()), key=len, reverse=True))
+
+
+#: Leading scope words, fillers and action verbs the guide puts outside the INDICATOR span.
+_LEAD_STRIP = re.compile(r"(?:\d{4}年度?|\d+年内|新[（(][改续扩]+[)）]建|建设(?!用地|规模|进度|资金)|" + _alt("""
+    其中 全年 全镇 全县 全市 全区 全省 全社会 全乡 全街道 全镇域 每年 所有 各类 各项 各级 各 两级
+    今年以来 今年 去年 上年 当年 年内 新一轮 镇内 区内 县内 市内 村内 我镇 本镇
+    和 及 并 但 而 又如 比如 例如 分别 已 成功 获批 获得 拥有 新入选 入选 主要 目标 计划 预计
+    力争 确保 争取 全力 力促 争创 完成 实现 达成 引进 培育 培养 支持 新培育 新增 新建 建成 新改建 改造 提升
+    创建 实施 开展 举办 招引 开发 打造 推进 推动 加快 组织 累计 共 签约 更新 加装 新认定 认定 发放
+    带动 吸引 谋划 落实 调整
+""") + ")+")
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
 #: comparison fillers (`同比`, `比上年`) are outside both spans.
 _TAIL_STRIP = re.compile(
-    f"(?:{_CHANGE}|达到|达|突破|完成|实现|控制在|稳定在|保持在|维持在|保持|维持|提高到|提高至|提升到|提升至|"
-    "下降到|下降至|降至|降到|增至|增加到|增加至|升至|超过|超|为|是|在|有|共|共计|累计|总计|合计|"
-    r"分别|均|同比|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)|年均|最高|最低|力争|以上|"
-    "(?:拓展|扩大|扩展|延伸|缩短|压缩|缩减|提升|提高|增加|下降|降低|减少)(?:至|到)|"
-    "的|了|将|要|逐步|持续|稳步|不断|全部|可达|可|划分到|到|至|已|仅仅|仅|只有|高达|约为|增收|"
-    "从|由|首次|预计|每月|每人|每年|每户|原则上|一般|要|接连|双双)+$"
-)
-#: Verbs that can sit anywhere in a long clause before the name (`全速推进投资`).
-_INNER_VERB = re.compile(
-    "推进|推动|加快|实施|完成|实现|引进|培育|新增|新建|建成|开工|创建|创成|开展|举办|招引|开发|打造|"
-    "力争|确保|争取|关注|兑现|腾出|消化|发放|带动|吸引|谋划|落实|列出|提供|安排|争创|抓好|做好|"
-    "办好|完善|深化|累计|各类|供应|回购|回租|除险加固|整治|迭代|排查|关停|查处|暂扣|发现|整改|划定|设立|"
-    "出台|成立|组建|评选|采用|梳理出|梳理|纳入|打通|着力|解决|发动|开启|化解|进行|摸排|惠及|动工|持续|巩固|"
-    "安置|交付|识别|强化|形成|签约|率先|布局|腾退|选拔|资助|遴选|扶持|选派|鼓励|筹集|评定|产生|造就|培养|"
-    "引导|逐步将|将|修订|调整|建立|招录|引入|启动|改扩建"
-)
+    f"(?:{_CHANGE}"
+    r"|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)"
+    "|(?:拓展|扩大|扩展|延伸|缩短|压缩|缩减|提升|提高|增加|下降|降低|减少)(?:至|到)|" + _alt("""
+    达到 达 突破 完成 实现 控制在 稳定在 保持在 维持在 保持 维持 降至 降到 增至 升至 超过 超 可达 高达 约为
+    为 是 在 有 共 共计 累计 总计 合计 分别 均 同比 年均 最高 最低 力争 以上 首次 预计 增收 接连 双双
+    的 了 将 要 可 已 到 至 从 由 划分到 逐步 持续 稳步 不断 全部 仅仅 仅 只有 每月 每人 每年 每户 原则上 一般
+""") + ")+$")
+#: Verbs that can sit anywhere in a long clause before the name (`全速推进投资` → `投资`).
+_INNER_VERB = re.compile(_alt("""
+    推进 推动 加快 实施 完成 实现 引进 引入 培育 新增 新建 建成 开工 动工 投产 启动 创建 创成 开展 举办
+    招引 招录 开发 打造 力争 确保 争取 关注 兑现 腾出 腾退 消化 发放 带动 吸引 谋划 落实 列出 提供 安排
+    争创 抓好 做好 办好 完善 深化 累计 各类 供应 回购 回租 除险加固 整治 迭代 排查 摸排 关停 查处 暂扣
+    发现 整改 划定 设立 建立 出台 成立 组建 评选 采用 梳理出 梳理 纳入 打通 着力 解决 发动 开启 化解
+    进行 惠及 持续 巩固 安置 交付 识别 强化 形成 签约 率先 布局 选拔 资助 遴选 扶持 选派 鼓励 筹集
+    评定 产生 造就 引导 逐步将 将 修订 改扩建 走访
+"""))
 _MAX_INDICATOR = 16
+#: Heads too bare to be a name after cutting a verb off (`投入涉企扶持资金` keeps `扶持`).
+_TOO_GENERIC = frozenset("资金 项目 企业 工程 人才 人员 任务 工作".split())
+#: `等` closing a list of examples, not inside a word (`高等教育`, `中等职业`, `等级`).
+_ETC = re.compile("(?<![高中平同初均对相])等(?!级)")
+#: The stretches between such `等`s (a unit list `X、Y等和Z` splits there).
+_BETWEEN_ETC = re.compile(f"(?:(?!{_ETC.pattern}).)+")
 #: A short bracket inside a word, ending where the leftward walk stands.
 _INNER_BRACKET = re.compile(r"[（(][\u4e00-\u9fff]{1,3}[)）]$")
 
@@ -275,8 +286,9 @@ def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> 
         verbs = [m.end() for m in _INNER_VERB.finditer(text, start, end)]
         if verbs and verbs[-1] == end:
             return None  # `重点关注249亩…`: the phrase is a verb, the counted thing follows
-        if verbs and end - verbs[-1] >= 2:
-            start = verbs[-1]  # `全速推进投资` → `投资`: the name starts after the last verb
+        cuts = [v for v in verbs if end - v >= 2 and text[v:end] not in _TOO_GENERIC]
+        if cuts:
+            start = cuts[-1]  # `全速推进投资` → `投资`: the name starts after the last verb
         end = cut_tail(start, end)
         start += text.startswith("的", start)
         if (start, end) == before:
@@ -287,8 +299,9 @@ def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> 
     if "的" in phrase[:-1]:  # `创办具有国际竞争力的科技型企业`: the head noun follows the last 的
         start += phrase.rindex("的") + 1
         phrase = text[start:end]
-    if "等" in phrase:  # `维尔塑业等国家高新技术企业17家`: the category follows the examples
-        start += phrase.rindex("等") + 1
+    listed = [m.end() for m in _ETC.finditer(phrase)]
+    if listed:  # `维尔塑业等国家高新技术企业17家`: the category follows the examples
+        start += listed[-1]
         phrase = text[start:end]
         if len(phrase) < 3:
             return None  # `天行健水务等5个…` is a list of names
@@ -359,10 +372,10 @@ def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
 
 
 #: `着力抓好40项重点工作`: a measure word directly followed by the counted noun phrase.
-_COUNTED_STOP = re.compile(
-    "新开工|新建|新增|全覆盖|覆盖|之一|进入|建设|竣工|投产|落地|开工|建成|完成|以上|创建|落户|签约|入驻|通过|达到|实现|安装|加强|得到|揭牌|运行|布局|入选|参赛|"
-    "的|和|与|及|被|获评|获得|获批|为|是|在|有"
-)
+_COUNTED_STOP = re.compile(_alt("""
+    新开工 新建 新增 全覆盖 覆盖 之一 进入 建设 竣工 投产 落地 开工 建成 完成 以上 创建 落户 签约 入驻
+    通过 达到 实现 安装 加强 得到 揭牌 运行 布局 入选 参赛 获评 获得 获批 的 和 与 及 被 为 是 在 有
+"""))
 #: Verbs that also occur inside names (`慢行交通品质提升示范街道`): no safe cut point.
 _COUNTED_AMBIGUOUS = re.compile("提升|改造|整治|治理|服务")
 _MEASURE_END = re.compile("[个家项所座条只名套户]$")
@@ -437,9 +450,9 @@ def _split_units(body: str, offset: int) -> list[tuple[int, int]]:
     pos = 0
     for sep in [*_LIST_SPLIT.finditer(body), None]:
         piece_end = sep.start() if sep else len(body)
-        for part in re.finditer("[^等]+", body[pos:piece_end]):
+        for part in _BETWEEN_ETC.finditer(body, pos, piece_end):
             for s, e in _split_and(part.group(0)):
-                items.append((offset + pos + part.start() + s, offset + pos + part.start() + e))
+                items.append((offset + part.start() + s, offset + part.start() + e))
         pos = sep.end() if sep else len(body)
     return items
 
@@ -535,11 +548,11 @@ _GENERIC_PROJECT = re.compile(
 _NOT_PROJECT = re.compile(
     "^(?:健全|完善|加强|推进|强化|抓好|做好|优化|深化|加快|推动|实施|开展|谋划|落实|保障|提升|改造|整治|"
     "建设|改建|扩建|迁建|亮化|配套|打好|打通|促进|着力|狠抓|加大|施)|美丽|扭住|抓实|统筹|行动|机制|制度|计划|人才.{0,4}工程|(?:培育|培养|融合|下乡|振兴|惠民)工程$|"
-    r"示范区|试点县|创建|债券|实事|\d+个|[一二两三四五六七八九十百]+[个件项批]|一批|等"
+    r"示范区|试点县|创建|债券|实事|用于|资金项目|重大(?:产业)?项目$|(?:校长|畅行|安全|精品|处置)工程|\d+个|[一二两三四五六七八九十百]+[个件项批]|一批|等"
 )
 _ACTION_WORDS = (
     "的|推进|建设|实施|加快|完成|启动|开工|建成|投用|推动|谋划|做好|抓好|开展|全力|力争|确保|促进|支持|"
-    "探索|筹建|打好|打通|投资|总投资|获批|对|把|将|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及"
+    "探索|筹建|打好|打通|投资|总投资|获批|用于|对|把|将|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及"
 )
 #: Where a project name starts when walking left from its head: after an action word or a conjunction.
 _PROJECT_LEFT_STOP = re.compile(f"(?:{_ACTION_WORDS}|和|及|与)$")
@@ -569,15 +582,30 @@ def _walk_left(text: str, pos: int) -> int:
 
 
 _CLAUSE_END = re.compile("[，,。；;！!？?]")
+#: Characters of places and physical works: `…项目`/`…工程` names without one are mostly
+#: programmes (`医疗卫生强基工程`, `颠覆性技术创新项目`) unless money is put into them.
+_PLACE = re.compile("[镇村县区路街巷弄桥江河湖山港湾岛园馆楼站厂坝库线段道场院校渠闸堤塘矿谷]")
+_AMOUNT = re.compile(r"\d[\d.]*[万亿]*元")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the clause (between commas and stops) around ``text[start:end]``."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return left, right.start() if right else len(text)
 
 
 def _in_build_clause(text: str, start: int, end: int) -> bool:
     """The guide's PROJECT is built, started, completed or advanced: look in its own clause."""
-    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
-    right = _CLAUSE_END.search(text, end)
-    right_end = right.start() if right else len(text)
+    left, right = _clause(text, start, end)
     # The name itself does not count (`省科技攻坚项目` is not being built by its `攻坚`).
-    return bool(_BUILD_CONTEXT.search(text, left, start) or _BUILD_CONTEXT.search(text, end, right_end))
+    return bool(_BUILD_CONTEXT.search(text, left, start) or _BUILD_CONTEXT.search(text, end, right))
+
+
+def _specific_work(text: str, start: int, end: int) -> bool:
+    """A `…项目`/`…工程` name is specific when it names a place or a work, or money goes into it."""
+    left, right = _clause(text, start, end)
+    return bool(_PLACE.search(text, start, end - 2) or _AMOUNT.search(text, left, right))
 
 
 def project_spans(text: str) -> list[tuple[int, int, float]]:
@@ -603,8 +631,10 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
             continue  # quoted names are slogans and campaigns (`“双一号工程”`)
         lead = _NAME_LEAD.match(text, start, end)
         start = lead.end() if lead else start
-        min_prefix = 3 if m.group(0) in ("项目", "工程") else 2  # `露营项目`, `主体工程` say too little
-        if end - start - len(m.group(0)) < min_prefix or not _project_ok(text[start:end]):
+        bare = m.group(0) in ("项目", "工程")
+        if end - start - len(m.group(0)) < (3 if bare else 2) or not _project_ok(text[start:end]):
+            continue  # `露营项目`, `主体工程` say too little
+        if bare and not _specific_work(text, start, end):
             continue
         items = [(start, end, 0.5)]
         # Walk back over a `、` list: each earlier item is a project of the same kind.
@@ -612,7 +642,7 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
             prev_end = start - 1
             prev = _walk_left(text, prev_end)
             item = text[prev:prev_end]
-            if prev == prev_end or not _project_ok(item) or len(item) > 12 or _DOMAIN.fullmatch(item):
+            if not 3 <= len(item) <= 12 or not _project_ok(item) or _DOMAIN.fullmatch(item):
                 break
             items.insert(0, (prev, prev_end, 0.4))
             start = prev

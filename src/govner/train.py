@@ -122,12 +122,22 @@ def _datasets(cfg: TrainConfig, tokenizer, splits: dict[str, list[Example]]):
 
 
 def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run_training(load_config(args.config, args.set), resume=args.resume)
+    return 0
+
+
+def run_training(cfg: TrainConfig, resume: bool = False,
+                 splits: dict[str, list[Example]] | None = None) -> dict | None:
+    """Train as ``govner train`` does; returns metrics.json's content (None on DDP ranks > 0).
+
+    ``splits`` ({"train", "dev", "test"} → examples) replaces reading ``cfg.data`` files, for
+    callers that build training sets in memory (e.g. annotation-loop simulations).
+    """
     import transformers
     from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     transformers.logging.set_verbosity_warning()
-    cfg = load_config(args.config, args.set)
     if cfg.training.num_threads:
         import torch
 
@@ -136,23 +146,24 @@ def main(args: argparse.Namespace) -> int:
     ckpt_dir = out / "checkpoints"
     targs = training_arguments(cfg, ckpt_dir)
 
-    resume = _last_checkpoint(ckpt_dir) if args.resume else None
-    if args.resume and resume is None:
+    last = _last_checkpoint(ckpt_dir) if resume else None
+    if resume and last is None:
         log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt_dir)
-    elif resume:
-        log.info("resuming from %s", resume)
-    if not args.resume and ckpt_dir.is_dir() and targs.process_index == 0:
+    elif last:
+        log.info("resuming from %s", last)
+    if not resume and ckpt_dir.is_dir() and targs.process_index == 0:
         log.info("removing old checkpoints in %s (use --resume to continue them)", ckpt_dir)
         shutil.rmtree(ckpt_dir)
 
-    splits = split_examples(load_examples(cfg.data.files), cfg.data.splits)
+    if splits is None:
+        splits = split_examples(load_examples(cfg.data.files), cfg.data.splits)
     for name, exs in splits.items():
         log.info("%s: %d sentences, entities %s", name, len(exs), label_counts(exs))
+    if not splits["train"] or not splits["dev"]:
+        raise GovnerError(f"{cfg.data.splits}: the train and dev splits must both be non-empty")
     augmented = swap_mentions(splits["train"], cfg.data.augment_copies, cfg.training.seed)
     if augmented:
         log.info("train: + %d sentences with swapped mentions", len(augmented))
-    if not splits["train"] or not splits["dev"]:
-        raise GovnerError(f"{cfg.data.splits}: the train and dev splits must both be non-empty")
     tokenizer = build_tokenizer_for(cfg)
     with targs.main_process_first(desc="tokenising"):
         ds, report = _datasets(cfg, tokenizer, {**splits, "train": splits["train"] + augmented})
@@ -169,15 +180,14 @@ def main(args: argparse.Namespace) -> int:
         processing_class=tokenizer, compute_metrics=_compute_metrics, callbacks=callbacks,
     )
     started = time.time()
-    trainer.train(resume_from_checkpoint=resume)
+    trainer.train(resume_from_checkpoint=last)
     wall = time.time() - started
     if not trainer.is_world_process_zero():
-        return 0
+        return None
     trainer.save_model(str(out))  # the best checkpoint (load_best_model_at_end)
     tokenizer.model_max_length = cfg.data.max_length  # so the Predictor windows as training did
     save_tokenizer(tokenizer, out)
     save_config(cfg, out / "train_config.yaml")
     from govner.train_report import write_outputs
 
-    write_outputs(out, cfg, splits, trainer.state.log_history, report, wall)
-    return 0
+    return write_outputs(out, cfg, splits, trainer.state.log_history, report, wall)

@@ -93,8 +93,8 @@ def write_outputs(out: Path, cfg: TrainConfig, splits: dict[str, list[Example]],
                                    "examples": [str(u) for u in alignment.unaligned[:20]]},
                      "epochs": epoch_rows(history)}
     for split in EVAL_SPLITS:
-        metrics[split] = evaluate_examples(splits[split], model_fn)
-    metrics["rules"] = ({s: evaluate_examples(splits[s], rules_fn) for s in EVAL_SPLITS}
+        metrics[split] = evaluate_examples(splits.get(split, []), model_fn)
+    metrics["rules"] = ({s: evaluate_examples(splits.get(s, []), rules_fn) for s in EVAL_SPLITS}
                         if rules_fn else None)
     if rules_fn is None:
         log.warning("govner.rules not available: report.md has no rule baseline")
