@@ -237,8 +237,11 @@ def _tokenizer_fingerprint(tokenizer) -> str:
 def content_hash(examples: list[Example], tokenizer, max_length: int, stride: int) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([FEATURES_VERSION, max_length, stride, _tokenizer_fingerprint(tokenizer)]).encode())
-    for ex in examples:
-        h.update(json.dumps([ex.text, ex.spans], ensure_ascii=False).encode("utf-8"))
+    from govner.predict import normalize_with_map
+
+    for ex in examples:  # the folded text too: a change in width folding must not hit a stale cache
+        row = [ex.text, normalize_with_map(ex.text)[0], ex.spans]
+        h.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:20]
 
 

@@ -43,6 +43,11 @@ def _is_delim(text: str, i: int) -> bool:
     return ch in _DELIMS
 
 
+def _alt(words: str) -> str:
+    """Regex alternation of whitespace-separated words, longest first (so `新增` beats `新`)."""
+    return "|".join(sorted((re.escape(w) for w in words.split()), key=len, reverse=True))
+
+
 def _is_edge_bad(ch: str) -> bool:
     """Spans never start or end with whitespace or punctuation (guide, first section)."""
     if ch in _EDGE_OK:
@@ -178,24 +183,21 @@ def value_spans(text: str) -> list[tuple[int, int, float]]:
 #: Official indicator names; a phrase ending in one is cut back to it, because the
 #: guide prefers the shorter official-sounding name (`地方一般公共预算收入` → the lexicon name).
 INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
+    # Full names only: a bare head like `工业增加值` would wrongly cut `高技术工业增加值`.
     """
-    地区生产总值 生产总值 国内生产总值 财政总收入 一般公共预算收入 一般公共预算支出 税收收入
-    规上工业增加值 规上工业总产值 规模以上工业增加值 规模以上工业总产值 工业增加值 工业总产值
-    固定资产投资 工业投资 制造业投资 民间投资 工业技改投资 社会消费品零售总额 外贸进出口
-    进出口总额 出口总额 自营出口 实际使用外资 实际利用外资 实到外资 合同外资
-    人均地区生产总值 城乡居民人均可支配收入 城镇常住居民人均可支配收入 农村常住居民人均可支配收入 居民人均可支配收入 人均可支配收入
-    城镇居民人均可支配收入 农村居民人均可支配收入 城镇新增就业 城镇调查失业率 城镇登记失业率
-    居民消费价格 居民消费价格涨幅 PM2.5平均浓度 研发经费投入强度 研发投入强度 R&D经费支出
-    单位地区生产总值能耗 粮食产量 粮食种植面积 空气质量优良天数比率 森林覆盖率 常住人口城镇化率
+    地区生产总值 生产总值 国内生产总值 人均地区生产总值 财政总收入 一般公共预算收入 一般公共预算支出
+    规上工业增加值 规上工业总产值 规模以上工业增加值 规模以上工业总产值 规上服务业营业收入
+    固定资产投资 工业技改投资 社会消费品零售总额 外贸进出口 货物进出口总额 进出口总额
+    实际使用外资 实际利用外资 实到外资 合同外资 数字经济核心产业增加值 高新技术产业增加值
+    战略性新兴产业增加值 农林牧渔业总产值 全体居民人均可支配收入 城乡居民人均可支配收入
+    城镇常住居民人均可支配收入 农村常住居民人均可支配收入 城镇居民人均可支配收入 农村居民人均可支配收入
+    城镇新增就业 城镇调查失业率 城镇登记失业率 居民消费价格 居民消费价格涨幅 PM2.5平均浓度
+    研发经费投入强度 研发投入强度 R&D经费支出 单位地区生产总值能耗 单位GDP能耗 粮食产量 粮食总产量
+    粮食种植面积 空气质量优良天数比率 森林覆盖率 常住人口城镇化率
     """.split(),
     key=len,
     reverse=True,
 ))
-
-def _alt(words: str) -> str:
-    """Regex alternation of whitespace-separated words, longest first (so `新增` beats `新`)."""
-    return "|".join(sorted((re.escape(w) for w in words.split()), key=len, reverse=True))
-
 
 #: Leading scope words, fillers and action verbs the guide puts outside the INDICATOR span.
 _LEAD_STRIP = re.compile(r"(?:\d{4}年度?|\d+年内|新[（(][改续扩]+[)）]建|建设(?!用地|规模|进度|资金)|" + _alt("""
