@@ -66,11 +66,12 @@ def split_seeds(max_len: int = 150) -> list[str]:
 
 
 def run_pipeline(model_dir: str, device: str, sentences: list[str], batch_size: int):
+    import torch
     from transformers import AutoModelForTokenClassification, pipeline
 
     from govner.tokenizer import load_tokenizer
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)  # as Predictor
     pipe = pipeline("token-classification", model=model, tokenizer=load_tokenizer(model_dir),
                     aggregation_strategy="simple", device=0 if device.startswith("cuda") else -1)
     pipe(sentences[:WARMUP])

@@ -102,3 +102,28 @@ def test_config_shows_chinese_names_and_stores_codes():
     assert labels.get("name") == "label" and labels.get("toName") == "text"
     got = [(l.get("value"), l.get("alias"), l.get("background"), l.get("hotkey"), l.get("hint")) for l in labels]
     assert got == [(l.zh, l.code, l.colour, l.hotkey, l.hint) for l in LABELS]
+
+
+def test_ls_config_command_prints_the_config(capsys):
+    from govner.cli import main as cli
+
+    assert cli(["ls", "config"]) == 0
+    assert capsys.readouterr().out == label_config()
+
+
+def test_prelabel_hook(tmp_path):
+    from govner.fileio import atomic_write_jsonl
+    from govner.labelstudio.commands import predictions_for, push
+    from govner.rules import RULES_VERSION
+
+    [pred] = predictions_for([TEXT], "rules")
+    assert pred["model_version"] == RULES_VERSION and pred["result"]
+    assert predictions_for([TEXT], None) == [None]
+    path = tmp_path / "s.jsonl"
+    atomic_write_jsonl(path, [{"doc_id": "d", "sent_idx": 0, "text": TEXT}])
+    with pytest.raises(GovnerError, match="not implemented yet"):  # fails before any server call
+        push(None, str(path), "p", prelabel=str(tmp_path))
+    with pytest.raises(GovnerError, match="--order uncertainty is not implemented yet"):
+        push(None, str(path), "p", order="uncertainty")
+    with pytest.raises(GovnerError, match="expected `rules` or a trained model directory"):
+        push(None, str(path), "p", prelabel="no-such-dir")

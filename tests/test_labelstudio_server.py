@@ -124,6 +124,15 @@ def test_annotate_pull_validate_convert(pushed, label_studio, tmp_path, capsys):
     annotate(keys[3], [(first, first + 2, "INDICATOR")])
     expected[gt.id] = truth
 
+    # a second annotator labels an already annotated task, keeping only its first span:
+    # no ground truth, so the later annotation wins; the pull reports the conflict and agreement
+    second = client.ls.users.create(username="second", email="second@example.com", password="second-pw-123")
+    both = accepted[0]
+    spans = expected[tasks[both].id]
+    assert len(spans) >= 2
+    annotate(both, spans[:1], completed_by=second.id)
+    expected[tasks[both].id] = spans[:1]
+
     out = tmp_path / "annotations" / f"{PROJECT}.json"
     capsys.readouterr()
     assert cli(["ls", "pull", "--project", PROJECT, "--out", str(out), *ls_args(label_studio)]) == 0
@@ -131,9 +140,12 @@ def test_annotate_pull_validate_convert(pushed, label_studio, tmp_path, capsys):
     assert f"{len(expected)} annotated (1 with no entity" in report and "1 skipped/cancelled" in report
     assert f"skipped task ids: {skipped.id}" in report
     assert f"{label_studio['username']} {len(expected) + 1}" in report  # live annotations, one annotator
+    assert "second@example.com 1" in report
     for label in ("INDICATOR", "VALUE"):
         n = sum(lab == label for spans in expected.values() for *_, lab in spans)
         assert f"{label} {n}" in report
+    assert f"conflicts (annotators disagree, no ground truth; latest annotation used): task ids {tasks[both].id}" in report
+    assert "entity F1 over 1 task(s)): " in report and f"ALL {2 / (len(spans) + 1):.3f}" in report
 
     assert cli(["validate", str(out)]) == 0
     written = json.loads(out.read_text(encoding="utf-8"))

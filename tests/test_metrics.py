@@ -32,3 +32,19 @@ def test_strict_scores_need_exact_spans():
     half = span_scores([TEXT], gold, [[at("450家", "VALUE"), at("600万", "VALUE")]])
     assert half["VALUE"]["precision"] == pytest.approx(0.5) and half["VALUE"]["support"] == 2
     assert span_scores([], [], [])["micro"]["f1"] == 0.0
+
+
+def test_dev_metrics_read_tags_like_the_predictor():
+    import numpy as np
+
+    from govner.metrics import repair_bio, trainer_metrics
+    from govner.schema import TAG2ID
+
+    assert repair_bio(["O", "I-VALUE", "I-VALUE", "I-PROJECT", "B-VALUE", "I-VALUE"]) == \
+        ["O", "B-VALUE", "I-VALUE", "B-PROJECT", "B-VALUE", "I-VALUE"]
+    gold = ["O", "B-VALUE", "I-VALUE", "O"]
+    pred = ["O", "I-VALUE", "I-VALUE", "I-PROJECT"]  # a correct VALUE and a spurious PROJECT
+    logits = np.eye(len(TAG2ID))[[TAG2ID[t] for t in pred]][None]
+    labels = np.array([[-100] + [TAG2ID[t] for t in gold[1:]]])
+    scores = trainer_metrics(logits, labels)
+    assert scores["f1_VALUE"] == 1.0 and scores["micro_precision"] == 0.5

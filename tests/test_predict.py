@@ -299,6 +299,16 @@ def test_windows_follow_the_training_config(tiny_model_dir, tmp_path):
     assert Predictor.from_pretrained(tiny_model_dir, device="cpu").window == 126  # config positions
 
 
+def test_bf16_checkpoint_is_run_in_float32(tiny_model_dir, tmp_path):
+    from transformers import AutoModelForTokenClassification
+
+    AutoModelForTokenClassification.from_pretrained(tiny_model_dir, dtype=torch.bfloat16).save_pretrained(tmp_path)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt"):
+        (tmp_path / name).write_bytes((tiny_model_dir / name).read_bytes())
+    p = Predictor.from_pretrained(tmp_path, device="cpu")
+    assert next(p.model.parameters()).dtype == torch.float32
+
+
 # -- errors -----------------------------------------------------------------------------------
 
 

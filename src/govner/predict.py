@@ -192,6 +192,7 @@ class Predictor:
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, device: str = "auto", max_length: int | None = None,
                         stride: int | None = None, half: bool | None = None) -> "Predictor":
+        import torch
         from transformers import AutoModelForTokenClassification
 
         from govner.tokenizer import load_tokenizer
@@ -208,11 +209,12 @@ class Predictor:
             raise GovnerError(f"{config_path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
         if not raw.get("id2label"):
             raise GovnerError(f"{config_path} has no id2label: cannot tell which tag each output is")
-        tagset_source = f"{config_path} id2label"
-        TagSet.from_id2label({int(k): v for k, v in raw["id2label"].items()}, tagset_source)
+        TagSet.from_id2label({int(k): v for k, v in raw["id2label"].items()}, f"{config_path} id2label")
         dev = resolve_device(device)
         tokenizer = load_tokenizer(path)
-        model = AutoModelForTokenClassification.from_pretrained(str(path))
+        # float32 whatever the checkpoint's dtype (pretraining saves bf16): exact on CPU, and
+        # the reference the float16 path is checked against on GPU.
+        model = AutoModelForTokenClassification.from_pretrained(str(path), dtype=torch.float32)
         limit = model.config.max_position_embeddings
         trained_length, trained_stride = training_window(path)
         if max_length is None:
@@ -229,6 +231,17 @@ class Predictor:
         if isinstance(texts, str):
             return self._predict_many([texts], batch_size)[0]
         return self._predict_many(check_texts(texts), batch_size)
+
+    def predict_with_uncertainty(self, texts: Sequence[str], batch_size: int = 64
+                                 ) -> list[tuple[list[Entity], float]]:
+        """Entities and one uncertainty per text, from the same forward pass (for active learning).
+
+        Uncertainty is the mean over the text's tokens of ``1 - max tag probability`` ("least
+        confidence"): 0 when every tag is certain, up to ``1 - 1/num_tags``; 0 for a text with
+        no tokens. See :mod:`govner.select` for why this measure.
+        """
+        docs = self._infer(check_texts(texts), batch_size)
+        return [(self._entities(doc), token_uncertainty(doc.probs)) for doc in docs]
 
     def predict_document(self, text: str, batch_size: int = 64, max_sentence_len: int = 150) -> list[Entity]:
         """A whole report: split into sentences, predict them as a batch, offsets into ``text``."""
@@ -247,6 +260,9 @@ class Predictor:
     # -- internals ----------------------------------------------------------------------------
 
     def _predict_many(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
+        return [self._entities(doc) for doc in self._infer(texts, batch_size)]
+
+    def _infer(self, texts: list[str], batch_size: int) -> list[_Encoded]:
         if batch_size < 1:
             raise GovnerError(f"batch_size must be at least 1, got {batch_size}")
         docs = self._encode(texts)
@@ -255,7 +271,7 @@ class Predictor:
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)
         for i in range(0, len(jobs), batch_size):
             self._run_batch(jobs[i:i + batch_size])
-        return [self._entities(doc) for doc in docs]
+        return docs
 
     def _encode(self, texts: list[str]) -> list[_Encoded]:
         normalised = [normalize_with_map(t) for t in texts]
@@ -308,6 +324,11 @@ class Predictor:
             if start < end:
                 out.append(make_entity(text, start, end, label, score))
         return out
+
+
+def token_uncertainty(probs: Sequence[float]) -> float:
+    """Mean least confidence ``1 - p_max`` over tokens; 0.0 for no tokens."""
+    return sum(1.0 - p for p in probs) / len(probs) if probs else 0.0
 
 
 def training_window(model_dir: Path) -> tuple[int | None, int | None]:

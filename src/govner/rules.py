@@ -7,6 +7,9 @@ directions), and it is the baseline the trained model must beat
 rule is unsure it prefers to emit nothing, because a wrong pre-label costs an
 annotator more than a missing one.
 
+Error analysis against annotations/ used the train split only; dev/test gold labels were
+never inspected (their raw text was read while the first version was written).
+
 Public API: :func:`rule_entities` and :data:`RULES_VERSION` (stored as the
 Label Studio prediction's ``model_version``).
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from govner.schema import Entity, make_entity
 
 #: Bump whenever a rule changes, so pre-labels in Label Studio name the rules that made them.
-RULES_VERSION = "rules-0.1.0"
+RULES_VERSION = "rules-0.2.0"
 
 # ---------------------------------------------------------------------------
 # Shared character classes
@@ -35,10 +38,14 @@ _CLOSE_QUOTES = set("”’\"'」》")
 _EDGE_OK = set("%％‰")
 
 
+_ASCII_ALNUM = re.compile("[0-9A-Za-z]")
+
+
 def _is_delim(text: str, i: int) -> bool:
-    """A phrase boundary at ``text[i]``; `.`/`-` between digits (`PM2.5`, `0-3岁`) is not one."""
+    """A phrase boundary at ``text[i]``; `.`/`-` inside codes (`PM2.5`, `0-3岁`, `5G-A`) is not one."""
     ch = text[i]
-    if ch in ".-" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+    inside = 0 < i < len(text) - 1 and _ASCII_ALNUM.match(text[i - 1]) and _ASCII_ALNUM.match(text[i + 1])
+    if ch in ".-" and inside:
         return False
     return ch in _DELIMS
 
@@ -60,7 +67,8 @@ def _is_edge_bad(ch: str) -> bool:
 # ---------------------------------------------------------------------------
 
 _CN_DIGITS = "零〇一二两三四五六七八九"
-_CN_NUM = f"[一二两三四五六七八九十][{_CN_DIGITS}十百千万亿]*"
+#: Chinese numerals; a bare magnitude (`万亿元`, `百万辆`) needs a trigger, see `_number_ok`.
+_CN_NUM = f"[一二两三四五六七八九十百千万亿][{_CN_DIGITS}十百千万亿]*"
 #: Arabic numbers, with thousands separators only when exactly three digits follow
 #: (the seeds use `,` as a clause comma too: `增长10%,其中…`).
 _AR_NUM = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
@@ -71,6 +79,7 @@ _MAGNITUDE = "(?:[万亿百]|千(?!瓦|米|克|伏))*"
 _UNITS = sorted(
     """
     个百分点 百分点 % ％ ‰ 家次 针次 剂次 场次 批次 小时 吨/日 万吨/日 立方米/日 伏 千伏 微克/立方米 毫克/立方米
+    微克每立方米 宗 起 对 列 届 天 P
     元 美元 欧元 元/人 元/亩
     家 个 项 只 所 座 套 户 场 次 辆 台 张 条 件 名 位 处 栋 幢 间 支 种 部 例 艘 架 篇 本 册 期 批 轮 棵 株 头 根 块 片
     人 人次 亩 平方米 平方公里 公顷 立方米 方 公里 千米 米 延米
@@ -80,26 +89,38 @@ _UNITS = sorted(
     key=len,
     reverse=True,
 )
-#: `人` opens words too (`121人才梯队`, `人均`): then it is no unit.
-_UNIT = "(?:" + "|".join(re.escape(u) for u in _UNITS) + ")(?!(?<=人)[才民口类均群工])"
+#: `人`, `部` open words too (`121人才梯队`, `人均`, `6部门`): then they are no unit.
+_UNIT = "(?:" + "|".join(re.escape(u) for u in _UNITS) + ")(?!(?<=人)[才民口类均群工])(?!(?<=部)[门署])"
 
 #: A number with its magnitude, `余/多` and unit; ranges like `8%-10%` are one VALUE.
+#: Fixed expressions (`两位数`, `八成以上`, `翻一番`) and ratios (`2.27:1`) are VALUEs whole.
 _QUANTITY = re.compile(
-    r"(?P<digits>[两三个]位数)"
-    rf"|(?P<num>{_AR_NUM}|{_CN_NUM})(?P<mag>{_MAGNITUDE})(?P<approx>[余多]?)(?P<unit>{_UNIT})?"
+    r"(?P<digits>[两三个]位数|[二三四五六七八九]成(?=以上|左右|多)|翻[一两]番"
+    r"|\d+(?:\.\d+)?(?:[:∶](?:\d+\.\d+|1(?!\d)))+)"  # ratios, but not times of day (`11:08`)
+    rf"|(?P<num>{_AR_NUM}|{_CN_NUM})(?P<mag>{_MAGNITUDE})(?P<approx>[余多]?{_MAGNITUDE})(?P<unit>{_UNIT})?"
     rf"(?:[-—–~～至到](?:{_AR_NUM}|{_CN_NUM}){_MAGNITUDE}[余多]?(?P<unit2>{_UNIT})?)?"
 )
 
-#: Change words stay inside the VALUE when directly before the number (guide: `增长10%`).
-_CHANGE = "(?:年均增长|年均下降|净增加|净增|增长|下降|提高|(?<!改造)(?<!整治)(?<!完善)(?<!改善)(?<!提档)(?<!巩固)提升|减少|降低|增加|压降|扩大|缩小)"
+#: Change words stay inside the VALUE when directly before the number (guide: `增长10%`);
+#: `新增` too, but only there (`铁路运营里程新增1700公里`, not `新增市场主体450家`).
+_CHANGE = "(?:年均增长|年均下降|净增加|净增|新增|增收|增长|下降|提高|(?<!改造)(?<!整治)(?<!完善)(?<!改善)(?<!提档)(?<!巩固)提升|减少|降低|增加|压降|扩大|缩小)"
 #: Approximators and lower/upper bounds before the number stay inside; `达`, `最高` do not.
-_APPROX_BEFORE = "(?:不得低于|不得高于|不得超过|不得少于|不少于|不低于|不超过|不高于|不足|超过|将近|接近|(?<![签合节制公条])约|(?<![最附将])近|(?<!赶)超|逾)"
+_APPROX_BEFORE = (
+    "(?:数(?=[十百千万])|不得低于|不得高于|不得超过|不得少于|不少于|不低于|不超过|不高于|不足|超过|将近|接近"
+    "|(?<![签合节制公条])约|(?<![最附将])近|(?<!赶)超|逾)"
+)
 _VALUE_PREFIX = re.compile(rf"(?:{_CHANGE})?(?:{_APPROX_BEFORE})?$")
 _APPROX_AFTER = re.compile(r"(?:及以上|及以下|以上|以下|左右|以内)")
 
 #: Context that makes a number a name, ordinal, date or streak, not a VALUE.
 _NOT_VALUE_BEFORE = re.compile(r"(?:第|连续|届|前|No\.?)$")
-_NOT_VALUE_AFTER = re.compile(r"(?:月|全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|号)")
+_NOT_VALUE_AFTER = re.compile(
+    r"(?:月|全会|会议|党代会|人大|代表大会|周年|连增|连冠|连丰|号|级|内|方面|(?:具体|提升)?(?:措施|举措))"
+)
+#: A bare number that takes the unit of the coordinated number after it.
+_SHARED_UNIT = re.compile(rf"[、和及与](?:{_AR_NUM}){_MAGNITUDE}{_UNIT}")
+#: Verbs that make a bare magnitude a quantity (`突破万亿元`, `逾百万`).
+_MAGNITUDE_TRIGGER = re.compile("(?:突破|超过|超|过|逾|近|达到|达|迈上|约|跨越|破|保持在)$")
 #: Chinese numerals are mostly slogans (`两个维护`, `四个意识`, `八项规定`); a single
 #: Chinese digit is a VALUE only right after a verb that counts things.
 _COUNT_VERB_BEFORE = re.compile(r"(?:新建|建成|新增|引进|培育|完成|实施|新培育|创建|打造|改造|招引)$")
@@ -121,22 +142,26 @@ def _number_ok(text: str, m: re.Match[str]) -> bool:
         return False
     if m.group(0) == "24小时":
         return False  # `24小时…运作`: round the clock, a manner not a quantity
-    if before.endswith("数") and not num[0].isdigit():
-        return False  # `数十条道路`: an approximate count, no number given
     # `“15分钟…生活圈”`, `“千项通办”`, `市“纾困27条”`, `“1336”`: a number touching a
     # quote mark is part of a quoted name or slogan.
     if (before and before[-1] in _OPEN_QUOTES) or (after and after[0] in _CLOSE_QUOTES):
         return False
     # `60岁以上人群`, `0-3岁婴幼儿`, `110千伏田头站`: a bound glued to a noun is a class.
-    if unit in ("岁", "伏", "千伏") and re.match(r"(?:以上|以下|及以上)?(?!左右|以内)[\u4e00-\u9fff]", after):
+    bound = _APPROX_AFTER.match(after)
+    if unit in ("岁", "伏", "千伏") and re.match(r"[\u4e00-\u9fff]", after[bound.end() if bound else 0:]):
         return False
-    # Bare numbers (years, list markers, codes) need a unit or a magnitude.
-    if not unit and not mag and not re.search("[万亿]", num):
-        return False
+    # Bare numbers (years, list markers, codes) need a unit or a magnitude, or share the
+    # unit of the next number (`分别提高15、22个百分点`).
+    if not unit and not mag and not re.search("[万亿]", num + m.group("approx")):
+        return _SHARED_UNIT.match(after) is not None
+    if num[0] in "百千万亿":  # `突破万亿元`, `超百万`; but `千方百计`, `千家万户`, `万村共富`
+        return bool(_MAGNITUDE_TRIGGER.search(before)) or (unit or "").endswith("元")
+    if unit == "届" and not num[0].isdigit():
+        return False  # `十五届四次全会`
     if re.fullmatch(_CN_NUM, num) and not num[0].isdigit():
         if re.search("[一二两三四五六七八九]{2}", num):
             return False  # `一二三次`: a run of digits is an enumeration, not a number
-        long_or_big = len(num + mag) >= 2 and not re.fullmatch("[一二两三四五六七八九]", num + mag)
+        long_or_big = len(num + mag) >= 2 or num == "十"
         if not long_or_big and not _COUNT_VERB_BEFORE.search(before):
             return False
         if num in ("一",) and not mag:
@@ -206,27 +231,27 @@ _LEAD_STRIP = re.compile(r"(?:\d{4}年度?|\d+年内|新[（(][改续扩]+[)）]
     和 及 并 但 而 又如 比如 例如 分别 已 成功 获批 获得 拥有 新入选 入选 主要 目标 计划 预计
     力争 确保 争取 全力 力促 争创 完成 实现 达成 引进 培育 培养 支持 新培育 新增 新建 建成 新改建 改造 提升
     创建 实施 开展 举办 招引 开发 打造 推进 推动 加快 组织 累计 共 签约 更新 加装 新认定 认定 发放
-    带动 吸引 谋划 落实 调整
-""") + ")+")
+    带动 吸引 谋划 落实 调整 整治 整改 首批 上榜 盘活 清理 办结 办理 转化 拆除 转移 修复 处置 修缮 流转 减轻
+""").replace("建成", "建成(?!区)") + ")+")
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
 #: comparison fillers (`同比`, `比上年`) are outside both spans.
 _TAIL_STRIP = re.compile(
     f"(?:{_CHANGE}"
-    r"|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)"
+    r"|(?:较|比)(?:上年同期|上年|去年|同期|前三年平均数?|前[一二三四五]年|\d{4}年)|[一二三四五六七八九十]年"
     "|(?:拓展|扩大|扩展|延伸|缩短|压缩|缩减|提升|提高|增加|下降|降低|减少)(?:至|到)|" + _alt("""
     达到 达 突破 完成 实现 控制在 稳定在 保持在 维持在 保持 维持 降至 降到 增至 升至 超过 超 可达 高达 约为
     为 是 在 有 共 共计 累计 总计 合计 分别 均 同比 年均 最高 最低 力争 以上 首次 预计 增收 接连 双双
-    的 了 将 要 可 已 到 至 从 由 划分到 逐步 持续 稳步 不断 全部 仅仅 仅 只有 每月 每人 每年 每户 原则上 一般
+    的 了 将 要 可 已 到 至 从 由 划分到 迈上 压缩 总数 逐步 持续 稳步 不断 全部 仅仅 仅 只有 每月 每人 每年 每户 原则上 一般
 """) + ")+$")
 #: Verbs that can sit anywhere in a long clause before the name (`全速推进投资` → `投资`).
 _INNER_VERB = re.compile(_alt("""
     推进 推动 加快 实施 完成 实现 引进 引入 培育 新增 新建 建成 开工 动工 投产 启动 创建 创成 开展 举办
     招引 招录 开发 打造 力争 确保 争取 关注 兑现 腾出 腾退 消化 发放 带动 吸引 谋划 落实 列出 提供 安排
-    争创 抓好 做好 办好 完善 深化 累计 各类 供应 回购 回租 除险加固 整治 迭代 排查 摸排 关停 查处 暂扣
-    发现 整改 划定 设立 建立 出台 成立 组建 评选 采用 梳理出 梳理 纳入 打通 着力 解决 发动 开启 化解
+    争创 抓好 做好 办好 完善 深化 累计 各类 供应 回购 回租 除险加固 迭代 排查 摸排 关停 查处 暂扣
+    发现 划定 设立 建立 出台 成立 组建 评选 采用 梳理出 梳理 纳入 打通 着力 解决 发动 开启 化解
     进行 惠及 持续 巩固 安置 交付 识别 强化 形成 签约 率先 布局 选拔 资助 遴选 扶持 选派 鼓励 筹集
-    评定 产生 造就 引导 逐步将 将 修订 改扩建 走访
-"""))
+    评定 产生 造就 引导 逐步将 将 修订 改扩建 走访 上榜 盘活 办结 制定 修改 废止 拆除治理 修缮 减轻 具有
+""").replace("建成", "建成(?!区)"))
 _MAX_INDICATOR = 16
 #: Heads too bare to be a name after cutting a verb off (`投入涉企扶持资金` keeps `扶持`).
 _TOO_GENERIC = frozenset("资金 项目 企业 工程 人才 人员 任务 工作".split())
@@ -298,8 +323,8 @@ def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> 
     phrase = text[start:end]
     if _LEAD_STRIP.fullmatch(phrase) or _TAIL_STRIP.fullmatch(phrase) or _INNER_VERB.fullmatch(phrase):
         return None
-    if "的" in phrase[:-1]:  # `创办具有国际竞争力的科技型企业`: the head noun follows the last 的
-        start += phrase.rindex("的") + 1
+    if "的" in phrase[:-1] and _INNER_VERB.search(phrase, 0, phrase.rindex("的")):
+        start += phrase.rindex("的") + 1  # `创办具有国际竞争力的科技型企业`: the head follows the 的
         phrase = text[start:end]
     listed = [m.end() for m in _ETC.finditer(phrase)]
     if listed:  # `维尔塑业等国家高新技术企业17家`: the category follows the examples
@@ -390,14 +415,15 @@ def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
     end = vend
     while end < limit and text[end] not in _DELIMS:
         end += 1
-    if end == limit and limit < len(text):
-        return None  # the phrase runs into the next VALUE: it is that VALUE's INDICATOR
     stop = _COUNTED_STOP.search(text, vend, end) or _INNER_VERB.search(text, vend, end)
-    end = stop.start() if stop else end
+    if stop:
+        end = stop.start()
+    elif end == limit and limit < len(text):
+        return None  # the phrase runs into the next VALUE: it is that VALUE's INDICATOR
     phrase = text[vend:end]
     if _COUNTED_AMBIGUOUS.search(phrase):
         return None
-    if not 3 <= len(phrase) <= 8 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9.]+", phrase):
+    if not 3 <= len(phrase) <= 12 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9.]+", phrase):
         return None
     return vend, end
 
@@ -419,13 +445,21 @@ def _category_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
 # LEAD_OFFICE
 # ---------------------------------------------------------------------------
 
-#: `（工业商贸办、农业农村办牵头负责）`, `（发展改革委、财政部等按职责分工负责）`.
+#: A short bracket inside a unit name (`省（区、市）政府`): its commas do not split the list.
+_INNER_PARENS = r"[（(][^（）()]{1,6}[）)](?=[\u4e00-\u9fff])"
+#: `（工业商贸办、农业农村办牵头负责）`, `（发展改革委、财政部等按职责分工负责）`, `（生态环境部指导）`.
 #: The sentence splitter may cut the note before its closing bracket (`（…等负责。`).
-_NOTE_RESPONSIBLE = re.compile(r"[（(](?P<body>[^（）()]{2,200}?)(?:按职责分工)?(?:牵头)?负责(?=[）)。；;]|$)")
+_NOTE_RESPONSIBLE = re.compile(
+    rf"[（(](?P<body>(?:[^（）()]|{_INNER_PARENS}){{2,200}}?)(?:按职责分工)?(?:牵头)?(?:负责|指导)(?=[）)。；;，,]|$)"
+)
 #: `（生态环境部牵头，国家发展改革委…参与）`: only the units before 牵头 lead.
 _NOTE_LEADS = re.compile(r"[（(](?P<body>[^（）()：:]{2,80}?)牵头(?=[，,；;）)])")
-#: `司法部负责制定…`: a sentence that opens by naming the responsible unit.
-_OPENING_UNIT = re.compile(r"^(?P<body>[^由，,。；;：:（）()“”|]{2,30}?)(?:牵头)?负责(?!人|同志)")
+#: `司法部负责制定…`, `发展改革委、财政部等部门要…`, `各省（区、市）政府要…`: directive text
+#: that opens by naming the units that must do the task.
+_OPENING_UNIT = re.compile(
+    rf"^(?P<body>(?:[^由，,。；;：:（）()“”|]|{_INNER_PARENS}){{2,80}}?)"
+    r"(?:(?:牵头)?负责(?!人|同志)|(?:等部门|等单位)?要(?!求|点|素)|(?=会同))"
+)
 #: `牵头单位：县发改局` / `责任单位：市财政局、市税务局`, up to the next key or clause end.
 _KEYED = re.compile(
     r"(?P<key>牵头单位|责任单位|牵头部门|责任部门)\s*[：:]\s*"
@@ -436,10 +470,17 @@ _BY_UNIT = re.compile(r"由(?P<body>[^，,。；;：:、（）()]{2,24}?)(?:牵�
 #: Unit endings.  Only these split `X和Y` (`中央和国家机关工委`, `工业和信息化部` stay whole),
 #: and free-text patterns (`由…负责`) require them (`由企业负责` names no unit).
 _SPLIT_SUFFIX = re.compile("(?:局|委|办|部|厅|府|院|署|中心|银行|总社|联|会)$")
+#: A line that is nothing but a list of names (a table cell).
+_UNIT_LINE = re.compile(r"[\u4e00-\u9fff“”（）()]{2,30}(?:、[\u4e00-\u9fff“”（）()]{2,30})*")
+#: Unit endings in table cells: the strong ones plus local bodies and companies.
+_CELL_SUFFIX = re.compile("(?:局|委|办|部|厅|府|院|署|中心|银行|总社|联|会|街道|镇|集团|公司|专班|总办)$")
 _LIST_SPLIT = re.compile(r"[、，,/]|会同|及|以及|配合")
 _AND_SPLIT = re.compile("和|与")
 _SCOPE_PREFIX = re.compile("(?:各有关|各相关|有关|相关|各级|各)")
-_VAGUE = re.compile("^(?:部门|单位|部门和单位|地方|方面|其他|其它|成员单位|.{0,2}有关.*)$|有关部门|相关部门")
+_VAGUE = re.compile(
+    "^(?:部门|单位|部门和单位|地方|方面|其他|其它|成员单位|街镇|政府|人民政府|地方政府|地方各级人民政府|.{0,2}有关.*)$"
+    "|有关部门|相关部门"
+)
 
 
 def _split_units(body: str, offset: int) -> list[tuple[int, int]]:
@@ -450,7 +491,9 @@ def _split_units(body: str, offset: int) -> list[tuple[int, int]]:
     """
     items: list[tuple[int, int]] = []
     pos = 0
-    for sep in [*_LIST_SPLIT.finditer(body), None]:
+    inside = [m.span() for m in re.finditer(_INNER_PARENS, body)]
+    seps = [m for m in _LIST_SPLIT.finditer(body) if not any(a < m.start() < b for a, b in inside)]
+    for sep in [*seps, None]:
         piece_end = sep.start() if sep else len(body)
         for part in _BETWEEN_ETC.finditer(body, pos, piece_end):
             for s, e in _split_and(part.group(0)):
@@ -486,6 +529,8 @@ def _clean_unit(text: str, start: int, end: int) -> tuple[int, int] | None:
     phrase = text[start:end]
     if len(re.findall(r"[\u4e00-\u9fff]", phrase)) < 2 or _VAGUE.search(phrase) or "按职责" in phrase:
         return None
+    if any(ch in _OPEN_QUOTES or ch in _CLOSE_QUOTES for ch in phrase):
+        return None  # quote marks never fall inside a span (adjudication ruling)
     return start, end
 
 
@@ -516,6 +561,12 @@ def lead_office_spans(text: str) -> list[tuple[int, int, float]]:
             cleaned = _clean_unit(text, s, e)
             if cleaned:
                 found.append((*cleaned, 0.85))
+    if _UNIT_LINE.fullmatch(text.strip()):
+        # A task table's `推进单位` cell (`区规划资源局、区建设管理委、江宁路街道`): every unit.
+        units = [_clean_unit(text, s, e) for s, e in _split_units(text, 0)]
+        named = [u for u in units if u]
+        if named and all(_CELL_SUFFIX.search(text[s:e]) for s, e in named):
+            found += [(s, e, 0.6) for s, e in named]
     for pattern, score in ((_BY_UNIT, 0.7), (_OPENING_UNIT, 0.6)):
         for m in pattern.finditer(text):
             units = [_clean_unit(text, s, e) for s, e in _split_units(m.group("body"), m.start("body"))]
@@ -533,19 +584,25 @@ def lead_office_spans(text: str) -> list[tuple[int, int, float]]:
 _PROJECT_HEAD = re.compile(
     "(?:项目|工程|大桥|桥梁|连接线|高铁|高速公路|公路|隧道|幼儿园|中心小学|小学|中学|学校|医院|"
     "[东南西北]站|(?:高铁|客运|枢纽|变电|污水处理|垃圾中转)站|污水处理厂|水厂|综合体|产业园|公园|大道|"
-    "(?:恐龙|游乐|植物|动物|湿地|生态|科技|创业|采摘)园|乐园|庄园)"
+    "(?:恐龙|游乐|植物|动物|湿地|生态|科技|创业|采摘)园|乐园|庄园|"
+    "(?:接待|服务|展示|集结|活动|体育|会展|物流)中心|铁路|复线|机场|水库|新城|厂房|大楼|大厦|综合楼|敬老院|"
+    "卫生院|绿道|步行街|延伸段|陆港|码头|航道|船闸|水电站|广场|体育馆|图书馆|博物馆|安置房|停车场|"
+    "[至到][\u4e00-\u9fff]{1,6}?段)"
     # `横沥东坑合建污水处理厂二期扩建工程`: a phase and a works word after the facility belong to it.
     "(?:[一二三四五]期)?(?:(?:扩建|改建|迁建|新建|提升|改造)?(?:工程|项目))?"
 )
 #: The guide's PROJECT needs a building context: it is to be built, started, completed, advanced.
-_BUILD_CONTEXT = re.compile("建设|推进|开工|完成|建成|竣工|启动|投用|实施|加快|新建|续建|落地|攻坚|动工|改造|扩建")
+_BUILD_CONTEXT = re.compile(
+    "建设|推进|开工|完成|建成|竣工|启动|投用|实施|加快|新建|续建|落地|攻坚|动工|改造|扩建|通车|通水|通航|贯通|"
+    "开园|完工|交付|扩容|前期|选址|筹建|迁建"
+)
 #: Generic classes, campaigns, programmes, designations: never PROJECTs.
 _GENERIC_PROJECT = re.compile(
     "^(?:重大|重点|产业|民生|实事|基础设施|工业|招商|市政|水利|交通|在建|新建|续建|技改|科技|文旅|农旅|"
     "人才|民心|政府投资|省市|县级|市级|省级|一批|各类|相关|建设|投资|亿元|万元|以上|等|主体|节点|"
-    "全镇|全县|全市|全区|农村|乡村|城乡|通村|工程|如下|以下|下列|各项|乡村振兴|公益|农业基地|生态修复|综合整治|质量安全|电力配套|贯通|招投标|"
+    "全镇|全县|全市|全区|镇区|周边|农村|乡村|城乡|通村|工程|如下|以下|下列|各项|乡村振兴|公益|农业基地|生态修复|综合整治|质量安全|电力配套|贯通|招投标|"
     "[\u4e00-\u9fff]{1,3}性)*"
-    "(?:项目|工程|学校|站|综合体|产业园|公园|公路|道路)$"
+    "(?:项目|工程|学校|站|综合体|产业园|公园|公路|道路|停车场|广场|医院)$"
 )
 _NOT_PROJECT = re.compile(
     "^(?:健全|完善|加强|推进|强化|抓好|做好|优化|深化|加快|推动|实施|开展|谋划|落实|保障|提升|改造|整治|"
@@ -554,16 +611,19 @@ _NOT_PROJECT = re.compile(
 )
 _ACTION_WORDS = (
     "的|推进|建设|实施|加快|完成|启动|开工|建成|投用|推动|谋划|做好|抓好|开展|全力|力争|确保|促进|支持|"
-    "探索|筹建|打好|打通|投资|总投资|获批|用于|对|把|将|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及"
+    "探索|筹建|打好|打通|投资|总投资|获批|用于|用好|办好|建好|管好|对|把|将|完善|争取|打造|落实|深化|改造|扩建|实现|包括|其中|以及"
 )
 #: Where a project name starts when walking left from its head: after an action word or a conjunction.
 _PROJECT_LEFT_STOP = re.compile(f"(?:{_ACTION_WORDS}|和|及|与)$")
 #: The same without the conjunctions, which also occur inside company names (`新和成`).
 _PROJECT_LEFT_STOP_ANY = re.compile(_ACTION_WORDS)
 _HEAD_FOLLOW = re.compile(
-    "(?:建设|及|和|、|等|开工|建成|竣工|完工|投用|落地|顺利|全面|加快|主体|招引|前期|年底|一期|二期)"
+    "(?:建设|及|和|、|等|开工|建成|竣工|完工|投用|落地|顺利|全面|加快|主体|招引|前期|年底|一期|二期|选址|扩建|"
+    "改造|提升|迁建|新建|交付|通车|贯通|通水|通航|开园|投入|已)"
 )
-_NAME_LEAD = re.compile("(?:新建|续建|改建|扩建|启动|实施|推进|加快)+")
+_NAME_LEAD = re.compile("(?:新建|续建|改建|扩建|启动|实施|推进|加快|在|新一轮|含|交付|分别)+")
+#: A short bracket right after a project name: a section or the facility's other name.
+_NAME_GLOSS = re.compile(r"[（(][^（）()，,。；;“”‘’\"']{1,8}[)）]")
 
 
 def _project_ok(name: str) -> bool:
@@ -578,15 +638,24 @@ def _project_ok(name: str) -> bool:
 
 def _walk_left(text: str, pos: int) -> int:
     """Start of the name ending at ``pos``: back to a delimiter or an action word."""
-    while pos > 0 and text[pos - 1] not in _DELIMS and not _PROJECT_LEFT_STOP.search(text, 0, pos):
-        pos -= 1
+    while pos > 0 and not _PROJECT_LEFT_STOP.search(text, 0, pos):
+        inner = _INNER_BRACKET.search(text, 0, pos)
+        if text[pos - 1] not in _DELIMS:
+            pos -= 1
+        elif inner and inner.start() > 0 and text[inner.start() - 1] not in _DELIMS:
+            pos = inner.start()  # `中欧（亚）班列集结中心`
+        else:
+            break
     return pos
 
 
 _CLAUSE_END = re.compile("[，,。；;！!？?]")
 #: Characters of places and physical works: `…项目`/`…工程` names without one are mostly
 #: programmes (`医疗卫生强基工程`, `颠覆性技术创新项目`) unless money is put into them.
-_PLACE = re.compile("[镇村县区路街巷弄桥江河湖山港湾岛园馆楼站厂坝库线段道场院校渠闸堤塘矿谷]")
+_PLACE = re.compile(
+    "[镇村县区路街巷弄桥江河湖山港湾岛园馆楼站厂坝库线段道场院校渠闸堤塘矿谷岙岭洲堰埠墩浦滩峡泉洋淮]"
+    "|复绿|排涝|防洪|引水|供水|连通|绿化|亮化|管网|改建|扩建|迁建|新建|拆除|修缮|硬化|拓宽|立面|景观|航道|水系|灌区"
+)
 _AMOUNT = re.compile(r"\d[\d.]*[万亿]*元")
 
 
@@ -622,6 +691,11 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
         joined = re.match(r"及[\u4e00-\u9fff]{1,8}?(?:项目|工程)", text[end:])
         if joined:
             end += joined.end()
+        gloss = _NAME_GLOSS.match(text, end)
+        if gloss:
+            end = gloss.end()  # `渝昆高铁（渝宜段）`, `总部大楼(国威大厦)`: the bracket belongs to the name
+        if end < len(text) and text[end] in _CLOSE_QUOTES:
+            continue  # `“烟雨江南 桃源新城”`: a quoted slogan
         if end < len(text) and re.match(r"[\u4e00-\u9fff]", text[end]) and not _HEAD_FOLLOW.match(text, end):
             continue  # the head is inside a longer word (`项目化`, `工程师`, `站点`)
         if found and found[-1][1] >= end:

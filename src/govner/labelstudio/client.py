@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 import httpx
 from tqdm import tqdm
@@ -67,7 +66,7 @@ class Client:
     # --- projects ----------------------------------------------------------------------
 
     def find_project(self, title: str) -> Any | None:
-        hits = [p for p in self._call(f"list projects", lambda: list(self.ls.projects.list(title=title)))
+        hits = [p for p in self._call("list projects", lambda: list(self.ls.projects.list(title=title)))
                 if p.title == title]
         if len(hits) > 1:
             raise GovnerError(f"{len(hits)} Label Studio projects are titled {title!r} "
@@ -132,9 +131,3 @@ class Client:
         except json.JSONDecodeError as exc:
             raise GovnerError(f"Label Studio at {self.url} sent an export that is not JSON ({exc.msg})") from None
 
-
-@contextmanager
-def connected(url: str, token: str | None) -> Iterator[Client]:
-    client = Client(url, token)
-    client.check()
-    yield client

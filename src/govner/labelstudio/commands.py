@@ -76,6 +76,7 @@ def push(client: Client, path: str, project: str, prelabel: str | None = None, o
          batch_size: int = 200) -> tuple[int, int, int]:
     """Import the sentences not yet in the project; returns (project id, imported, skipped)."""
     records = load_sentences(path)
+    predictions_for([], prelabel)  # an unusable --prelabel fails before the server is touched
     records = order_records(records, order, prelabel)
     proj, created = client.get_or_create_project(project)
     present = set() if created else client.task_keys(proj.id)
