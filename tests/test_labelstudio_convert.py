@@ -121,9 +121,9 @@ def test_prelabel_hook(tmp_path):
     assert predictions_for([TEXT], None) == [None]
     path = tmp_path / "s.jsonl"
     atomic_write_jsonl(path, [{"doc_id": "d", "sent_idx": 0, "text": TEXT}])
-    with pytest.raises(GovnerError, match="not implemented yet"):  # fails before any server call
+    with pytest.raises(GovnerError, match="not a trained model directory"):  # fails before any server call
         push(None, str(path), "p", prelabel=str(tmp_path))
-    with pytest.raises(GovnerError, match="--order uncertainty is not implemented yet"):
+    with pytest.raises(GovnerError, match="--order uncertainty .* pass --prelabel MODEL_DIR"):
         push(None, str(path), "p", order="uncertainty")
     with pytest.raises(GovnerError, match="expected `rules` or a trained model directory"):
         push(None, str(path), "p", prelabel="no-such-dir")

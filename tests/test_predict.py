@@ -11,7 +11,8 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from govner.errors import GovnerError
-from govner.predict import Predictor, TagSet, decode_bio, normalize_with_map, resolve_device, unsure_rows
+from govner.predict import (Predictor, TagSet, decode_bio, normalize_with_map, resolve_device, token_batches,
+                            unsure_rows)
 from govner.schema import ID2TAG, TAG2ID
 from govner.tokenizer import build_tokenizer
 from helpers.tiny_model import build_tiny_model
@@ -261,6 +262,14 @@ def test_batch_equals_single(tiny_model_dir):
         assert [e["score"] for e in single] == pytest.approx([e["score"] for e in ents], abs=1e-5)
         assert_well_formed(text, ents)
     assert any(batched), "the random model should tag something"
+
+
+def test_token_batches_cap_rows_and_tokens():
+    widths = [512, 512, 300, 130, 128, 100, 50, 50, 10]
+    batches = [list(b) for b in token_batches(widths, batch_size=4, tokens_per_row=128)]
+    assert [i for b in batches for i in b] == list(range(len(widths)))
+    assert batches == [[0], [1], [2], [3, 4, 5], [6, 7, 8]]
+    assert all(len(b) <= 4 and widths[b[0]] * len(b) <= max(512, widths[b[0]]) for b in batches)
 
 
 def test_predict_document_offsets(tiny_model_dir, monkeypatch):

@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9090)
     p.add_argument("--device", default="auto")
+    p.add_argument("--train-config", default=None, metavar="FILE",
+                   help="on a START_TRAINING webhook, run `govner train --config FILE` in the background")
     p.set_defaults(func=_lazy("govner.mlbackend", "main"))
     return parser
 

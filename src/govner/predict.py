@@ -1,10 +1,11 @@
 """Entities from text with a trained token classifier: any length, exact offsets, CPU or GPU.
 
-Why it is not the Hugging Face pipeline: the pipeline runs one sentence at a time, truncates
-long inputs, and hands back offsets that are only as good as its aggregation. Here all
-windows of all inputs are sorted by length and run in padded batches, long inputs are
-windowed with the same ``make_windows`` as training, and every entity is built with
-``make_entity`` against the caller's own string.
+Why it is not the Hugging Face pipeline: the pipeline runs one sentence at a time, fails on
+inputs longer than the model's positions, and tokenises text that training never saw
+(full-width digits). Here all windows of all inputs are sorted by length and run in padded
+batches (capped in rows and in tokens), long inputs are windowed with the same
+``make_windows`` and the same ``data.max_length``/``data.stride`` as training, and every
+entity is built with ``make_entity`` against the caller's own string.
 
 Rules (documented here because they decide what users get):
 
@@ -269,8 +270,8 @@ class Predictor:
         jobs = [(doc, w) for doc in docs if doc.ids
                 for w in make_windows(len(doc.ids), self.window, self.stride)]
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)
-        for i in range(0, len(jobs), batch_size):
-            self._run_batch(jobs[i:i + batch_size])
+        for batch in token_batches([w.end - w.start + 2 for _, w in jobs], batch_size):
+            self._run_batch([jobs[i] for i in batch])
         return docs
 
     def _encode(self, texts: list[str]) -> list[_Encoded]:
@@ -329,6 +330,21 @@ class Predictor:
 def token_uncertainty(probs: Sequence[float]) -> float:
     """Mean least confidence ``1 - p_max`` over tokens; 0.0 for no tokens."""
     return sum(1.0 - p for p in probs) / len(probs) if probs else 0.0
+
+
+def token_batches(widths: list[int], batch_size: int, tokens_per_row: int = 128) -> Iterator[range]:
+    """Consecutive batches of at most ``batch_size`` rows and ``batch_size * tokens_per_row`` padded tokens.
+
+    ``widths`` are sorted longest first, so a batch's padded size is its first row's width
+    times its rows; the token cap keeps a batch of 500-token windows from needing 4x the
+    memory (attention: 16x) of a batch of ordinary sentences.
+    """
+    budget = batch_size * tokens_per_row
+    i = 0
+    while i < len(widths):
+        rows = max(1, min(batch_size, budget // widths[i]))
+        yield range(i, min(i + rows, len(widths)))
+        i += rows
 
 
 def training_window(model_dir: Path) -> tuple[int | None, int | None]:

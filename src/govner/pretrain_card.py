@@ -48,6 +48,7 @@ def write_card(path: Path, cfg: PretrainConfig, state, meta: dict, command: str,
     docs = meta.get("domain_docs", [])
     doc_lines = "\n".join(f"| {d['doc_id']} | {d['source']} | {d['role']} | {d['paragraphs']} |" for d in docs)
     ft_tokens = 300_000
+    sizes = meta.get("eval_sets", {})
     text = f"""---
 language: zh
 library_name: transformers
@@ -78,8 +79,8 @@ general-purpose Chinese encoder.
 {final or "no evaluation yet"}
 
 Held-out sets: `corpus` = {meta.get('corpus_lines_heldout', 0):,} corpus paragraphs never trained on
-(CRC32 slice, {cfg.heldout_per_mille}‰), first {cfg.eval_sequences} packed sequences; `domain` = the
-domain held-out paragraphs ({meta.get('domain_paragraphs_heldout', 0):,}), first {cfg.eval_sequences}
+(CRC32 slice, {cfg.heldout_per_mille}‰), {sizes.get('corpus', 0)} packed sequences; `domain` = the
+domain held-out paragraphs ({meta.get('domain_paragraphs_heldout', 0):,}), {sizes.get('domain', 0)}
 packed sequences. Masks are drawn once with a fixed seed (whole-word, 15%, 80/10/10), so every
 evaluation scores the same positions; accuracy is top-1 over all masked positions.
 

@@ -35,6 +35,9 @@ class PretrainConfig:
     eval_sequences: int = 256
     vocab_path: str | None = None
     cache_dir: str = ".cache/pretrain"
+    # Use this packed-data dir as is (e.g. to resume a run on the exact data it started with
+    # after the packing code changed); None: build or find it by its config hash.
+    packed_dir: str | None = None
     max_len: int = 128
     # masking
     mask_prob: float = 0.15

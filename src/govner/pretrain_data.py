@@ -246,6 +246,10 @@ def build_or_load(cfg: PretrainConfig, workers: int = 2) -> PackedData:
     splits_file = cfg.path(cfg.splits_path)
     splits_text = splits_file.read_text(encoding="utf-8") if splits_file.is_file() else ""
     cache = cfg.path(cfg.cache_dir) / f"packed-{_cache_key(cfg, splits_text)}"
+    if cfg.packed_dir:
+        cache = cfg.path(cfg.packed_dir)
+        if not (cache / "meta.json").is_file():
+            raise GovnerError(f"packed_dir {cache}: no meta.json there")
     meta_path = cache / "meta.json"
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))

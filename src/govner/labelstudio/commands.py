@@ -10,6 +10,7 @@ from govner.fileio import atomic_write_json, backup, read_jsonl
 from govner.labelstudio.client import Client, task_key
 from govner.labelstudio.config import label_config
 from govner.labelstudio.convert import PullReport, clean_export, result_from_entities
+from govner.labelstudio.prelabel import ModelPrelabeller, ls_prediction
 from govner.schema import LABEL_CODES
 
 TASK_FIELDS = ("text", "doc_id", "sent_idx", "source")
@@ -22,11 +23,11 @@ def config_main(args: argparse.Namespace) -> int:
 
 # --- push ----------------------------------------------------------------------------
 
-def predictions_for(texts: list[str], prelabel: str | None) -> list[dict | None]:
+def predictions_for(texts: list[str], prelabel: "str | ModelPrelabeller | None") -> list[dict | None]:
     """One Label Studio prediction per text (or None), from ``--prelabel``: the single hook.
 
-    ``rules`` uses the rule pre-labeller; anything else names a trained model directory.
-    Offsets in the returned results are UTF-16, as Label Studio expects.
+    ``rules`` uses the rule pre-labeller; anything else names a trained model directory
+    (or is an already loaded :class:`ModelPrelabeller`). Offsets are UTF-16, as Label Studio expects.
     """
     if prelabel is None:
         return [None] * len(texts)
@@ -35,16 +36,19 @@ def predictions_for(texts: list[str], prelabel: str | None) -> list[dict | None]
 
         return [{"model_version": RULES_VERSION, "score": 1.0,
                  "result": result_from_entities(t, rule_entities(t))} for t in texts]
-    if not Path(prelabel).is_dir():
-        raise GovnerError(f"--prelabel {prelabel!r}: expected `rules` or a trained model directory")
-    raise GovnerError(f"--prelabel {prelabel}: pre-labelling with a trained model is not implemented yet "
-                      "(use --prelabel rules)")
+    labeller = prelabel if isinstance(prelabel, ModelPrelabeller) else ModelPrelabeller(prelabel)
+    return list(labeller.predictions(texts))
 
 
-def order_records(records: list[dict], order: str, prelabel: str | None) -> list[dict]:
-    if order == "file":
-        return records
-    raise GovnerError("--order uncertainty is not implemented yet (use --order file)")
+def load_prelabeller(prelabel: str | None, order: str) -> "str | ModelPrelabeller | None":
+    """Check ``--prelabel``/``--order`` and load the model once, before any server call."""
+    if order not in ("file", "uncertainty"):
+        raise GovnerError(f"--order {order}: expected file or uncertainty")
+    loaded = prelabel if prelabel in (None, "rules") else ModelPrelabeller(prelabel)
+    if order == "uncertainty" and not isinstance(loaded, ModelPrelabeller):
+        raise GovnerError("--order uncertainty ranks sentences by a trained model's uncertainty: "
+                          "pass --prelabel MODEL_DIR as well")
+    return loaded
 
 
 def load_sentences(path: str) -> list[dict]:
@@ -61,8 +65,21 @@ def load_sentences(path: str) -> list[dict]:
     return rows
 
 
-def build_tasks(records: list[dict], prelabel: str | None) -> list[dict]:
-    preds = predictions_for([r["text"] for r in records], prelabel)
+def build_tasks(records: list[dict], prelabel: "str | ModelPrelabeller | None",
+                order: str = "file") -> list[dict]:
+    """Tasks in import order; ``uncertainty`` order puts the model's least certain first."""
+    texts = [r["text"] for r in records]
+    if order == "uncertainty":
+        from govner.select import spread_rank
+
+        if not isinstance(prelabel, ModelPrelabeller):
+            raise GovnerError("--order uncertainty needs --prelabel MODEL_DIR")
+        scored = prelabel.score(texts)
+        ranking = spread_rank([str(r.get("doc_id")) for r in records], [u for _, u in scored])
+        records = [records[i] for i in ranking]
+        preds: list[dict | None] = [ls_prediction(texts[i], *scored[i], prelabel.version) for i in ranking]
+    else:
+        preds = predictions_for(texts, prelabel)
     tasks = []
     for r, p in zip(records, preds):
         task: dict = {"data": {k: r.get(k) for k in TASK_FIELDS}}
@@ -74,10 +91,13 @@ def build_tasks(records: list[dict], prelabel: str | None) -> list[dict]:
 
 def push(client: Client, path: str, project: str, prelabel: str | None = None, order: str = "file",
          batch_size: int = 200) -> tuple[int, int, int]:
-    """Import the sentences not yet in the project; returns (project id, imported, skipped)."""
+    """Import the sentences not yet in the project; returns (project id, imported, skipped).
+
+    Ordering covers only the sentences imported now: Label Studio hands out tasks by id,
+    i.e. in import order, so the least certain new sentences are labelled first.
+    """
     records = load_sentences(path)
-    predictions_for([], prelabel)  # an unusable --prelabel fails before the server is touched
-    records = order_records(records, order, prelabel)
+    labeller = load_prelabeller(prelabel, order)
     proj, created = client.get_or_create_project(project)
     present = set() if created else client.task_keys(proj.id)
     seen: set[str] = set()
@@ -87,7 +107,7 @@ def push(client: Client, path: str, project: str, prelabel: str | None = None, o
         if key not in present and key not in seen:
             new.append(r)
         seen.add(key)
-    imported = client.import_tasks(proj.id, build_tasks(new, prelabel), batch_size) if new else 0
+    imported = client.import_tasks(proj.id, build_tasks(new, labeller, order), batch_size) if new else 0
     return proj.id, imported, len(records) - imported
 
 

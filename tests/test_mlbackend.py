@@ -1,0 +1,178 @@
+"""`govner serve-ml`: the ML backend protocol in-process, then Label Studio itself calling it."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govner.cli import main as cli
+from govner.fileio import atomic_write_jsonl
+from govner.labelstudio.config import label_config
+from govner.labelstudio.convert import from_utf16
+from govner.labelstudio.prelabel import model_version
+from govner.predict import Predictor
+
+ASTRAL = "𠮷溪镇新增市场主体450家😀，财政总收入增长10%。"
+TEXTS = ["全年地区生产总值增长6%左右。", ASTRAL, "由区发改局牵头负责推进重点项目建设。"]
+
+
+@pytest.fixture(scope="module")
+def app_client(tiny_model_dir):
+    from starlette.testclient import TestClient
+
+    from govner.mlbackend import create_app
+
+    with TestClient(create_app(tiny_model_dir, device="cpu")) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def expected(tiny_model_dir):
+    """What the Predictor says about TEXTS, in Python offsets."""
+    return Predictor.from_pretrained(tiny_model_dir, device="cpu").predict_with_uncertainty(TEXTS)
+
+
+def spans(text: str, result: list[dict]) -> list[tuple[int, int, str, str]]:
+    """A prediction's regions back in Python offsets (Label Studio's are UTF-16)."""
+    out = []
+    for r in result:
+        assert r["from_name"] == "label" and r["to_name"] == "text" and r["type"] == "labels"
+        s, e = from_utf16(text, r["value"]["start"]), from_utf16(text, r["value"]["end"])
+        assert r["value"]["text"] == text[s:e]
+        out.append((s, e, r["value"]["labels"][0], text[s:e]))
+    return out
+
+
+def test_health_and_setup(app_client, tiny_model_dir):
+    version = model_version(tiny_model_dir)
+    for path in ("/", "/health"):
+        r = app_client.get(path)
+        assert r.status_code == 200 and r.json()["status"] == "UP" and r.json()["model_version"] == version
+    r = app_client.post("/setup", json={"project": "1.1700000000", "schema": label_config(), "hostname": "x",
+                                        "access_token": "t", "extra_params": None})
+    assert r.status_code == 200 and r.json() == {"model_version": version}
+    assert app_client.get("/versions").json() == {"versions": [version]}
+
+
+def test_setup_refuses_a_foreign_label_config(app_client):
+    xml = '<View><Choices name="sentiment" toName="text"/><Text name="text" value="$text"/></View>'
+    r = app_client.post("/setup", json={"project": "3.1", "schema": xml})
+    assert r.status_code == 400 and '<Labels name="label" toName="text">' in r.json()["error"]
+    assert app_client.post("/setup", json={"project": "3.1", "schema": "<View"}).status_code == 400
+
+
+def test_predict_returns_one_prediction_per_task_in_utf16(app_client, tiny_model_dir, expected):
+    tasks = [{"id": 10 + i, "data": {"text": t, "doc_id": "d", "sent_idx": i}} for i, t in enumerate(TEXTS)]
+    r = app_client.post("/predict", json={"tasks": tasks, "project": "1.1700000000",
+                                          "label_config": label_config(), "params": {}})
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert len(results) == len(TEXTS)
+    assert any(res["result"] for res in results)
+    for text, res, (ents, u) in zip(TEXTS, results, expected):
+        assert res["model_version"] == model_version(tiny_model_dir)
+        assert res["score"] == pytest.approx(1 - u, abs=1e-4)
+        assert spans(text, res["result"]) == [(e["start"], e["end"], e["label"], e["text"]) for e in ents]
+        assert [x["score"] for x in res["result"]] == [pytest.approx(e["score"], abs=1e-4) for e in ents]
+    # the astral text really has shifted offsets: UTF-16 ends are past the Python ones
+    astral = results[1]["result"]
+    assert astral and all(x["value"]["end"] > from_utf16(ASTRAL, x["value"]["end"]) for x in astral)
+
+
+def test_predict_bad_requests_name_the_problem(app_client):
+    assert app_client.post("/predict", content=b"not json").status_code == 400
+    r = app_client.post("/predict", json={"tasks": [{"id": 7, "data": {"image": "x.png"}}]})
+    assert r.status_code == 400 and "task 7" in r.json()["error"]
+    assert app_client.post("/predict", json={"tasks": []}).json()["results"] == []
+
+
+def test_webhook_acknowledges(app_client):
+    r = app_client.post("/webhook", json={"action": "ANNOTATION_CREATED", "project": {"id": 1}})
+    assert r.status_code == 201 and r.json()["retrain"] == "not requested"
+    r = app_client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}})
+    assert r.status_code == 201 and r.json()["retrain"].startswith("not configured")
+
+
+# --- against the real Label Studio server ------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ml_server(tiny_model_dir, tmp_path_factory):
+    """`govner serve-ml` as a user starts it, in its own process on a free port."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("serve_ml") / "serve-ml.log"
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "govner.cli", "serve-ml", "--model", str(tiny_model_dir),
+                                 "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"serve-ml did not come up at {url} (exit {proc.poll()}):\n"
+                            f"{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        yield {"url": url, "log": log_path}
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.mark.labelstudio
+@pytest.mark.slow
+def test_label_studio_stores_the_backends_prediction_when_a_task_is_opened(
+        label_studio, ml_server, tiny_model_dir, expected, tmp_path):
+    from govner.labelstudio.client import Client
+
+    path = tmp_path / "sentences.jsonl"
+    atomic_write_jsonl(path, [{"doc_id": "ml", "sent_idx": i, "source": "test", "text": t}
+                              for i, t in enumerate(TEXTS)])
+    project = "govner-ml-backend"
+    assert cli(["ls", "push", str(path), "--project", project,
+                "--url", label_studio["url"], "--token", label_studio["token"]]) == 0
+    client = Client(label_studio["url"], label_studio["token"])
+    proj = client.project(project)
+    # listed before the backend exists: with automatic predictions on, listing would predict too
+    tasks = {t.data["sent_idx"]: t for t in client.ls.tasks.list(project=proj.id, fields="all", page_size=100)}
+    assert len(tasks) == len(TEXTS)
+    client.ls.projects.update(id=proj.id, evaluate_predictions_automatically=True)
+    backend = client.ls.ml.create(project=proj.id, url=ml_server["url"], title="govner")
+    assert backend.id and "ER" not in str(backend.state), backend
+    astral = tasks[1]
+    assert not list(client.ls.predictions.list(task=astral.id))
+    # what the labeling page does when an annotator opens the task: GET /api/tasks/<id>
+    r = httpx.get(f"{label_studio['url']}/api/tasks/{astral.id}",
+                  headers={"Authorization": f"Token {label_studio['token']}"}, timeout=120)
+    assert r.status_code == 200, r.text
+    preds = list(client.ls.predictions.list(task=astral.id))
+    assert len(preds) == 1, ml_server["log"].read_text(errors="replace")[-2000:]
+    [pred] = preds
+    ents, u = expected[1]
+    assert pred.model_version == model_version(tiny_model_dir)
+    assert pred.score == pytest.approx(1 - u, abs=1e-3)
+    assert spans(ASTRAL, pred.result) == [(e["start"], e["end"], e["label"], e["text"]) for e in ents]
+    assert "predicted 1 task(s)" in ml_server["log"].read_text(errors="replace")
+    assert not list(client.ls.predictions.list(task=tasks[0].id))  # only the opened task was predicted
