@@ -100,6 +100,23 @@ def test_webhook_acknowledges(app_client):
     assert r.status_code == 201 and r.json()["retrain"].startswith("not configured")
 
 
+def test_webhook_start_training_runs_govner_train_once(tiny_model_dir, tmp_path):
+    from starlette.testclient import TestClient
+
+    from govner.mlbackend import create_app
+
+    missing = tmp_path / "no-such-config.yaml"  # `govner train` fails fast on it: the launch is what is tested
+    app = create_app(tiny_model_dir, device="cpu", train_config=str(missing))
+    with TestClient(app) as client:
+        r = client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}})
+        assert r.status_code == 201 and r.json()["retrain"].startswith("started (pid")
+        proc = app.state.trainer.proc
+        if proc.poll() is None:
+            again = client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}})
+            assert again.json()["retrain"] == f"already running (pid {proc.pid})"
+        assert proc.wait(timeout=60) == 2  # GovnerError: config file not found
+
+
 # --- against the real Label Studio server ------------------------------------------------
 
 def free_port() -> int:

@@ -20,9 +20,11 @@ Rules (documented here because they decide what users get):
 * Edges: entity edges are token edges (a Latin word may be cut at a WordPiece); whitespace is
   never a token, and any left at an edge after mapping back is trimmed.
 * Half precision (CUDA only): a float16 copy of the model runs first; any sequence in which a
-  real token's top-two logit margin is below ``fp16_margin`` is rerun in float32. float16
-  logits of a BERT classifier move by far less than that margin, so the arg-max tags - and
-  hence the entities - are those of float32; scores agree to about 1e-3.
+  real token's top-two logit margin is below ``fp16_margin`` (0.25) is rerun in float32.
+  float16 moves a small BERT's logits by about 1e-2, far below that margin, so the arg-max
+  tags - hence the entities - are float32's; scores agree to about 1e-3. (Selection logic is
+  unit-tested on CPU; `benchmarks/predict_bench.py --device cuda` checks the entities against
+  the float32 pipeline.)
 """
 from __future__ import annotations
 
