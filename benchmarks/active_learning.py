@@ -14,7 +14,7 @@ Rerun (lead, once annotations/ is complete)::
 
     .venv/bin/python benchmarks/active_learning.py --data 'annotations/*.json' \\
         --splits annotations/splits.yaml --config configs/tiny-test.yaml \\
-        --seed-size 100 --round-size 100 --rounds 8 --repeats 2
+        --epochs 8 --seed-size 100 --round-size 100 --rounds 8 --repeats 3
 """
 from __future__ import annotations
 
@@ -138,8 +138,8 @@ def main() -> int:
     p.add_argument("--seed-size", type=int, default=100)
     p.add_argument("--round-size", type=int, default=100)
     p.add_argument("--rounds", type=int, default=8)
-    p.add_argument("--repeats", type=int, default=1, help="different seed sets; curves are averaged")
-    p.add_argument("--epochs", type=float, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="different seed sets; curves are averaged")
+    p.add_argument("--epochs", type=float, default=8)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--out", default="benchmarks/active_learning", help="writes OUT.json and OUT.png")

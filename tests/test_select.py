@@ -141,3 +141,36 @@ def test_order_uncertainty_needs_a_model(tiny_model_dir):
         with pytest.raises(GovnerError, match="pass --prelabel MODEL_DIR"):
             load_prelabeller(prelabel, "uncertainty")
     assert load_prelabeller("rules", "file") == "rules"
+
+
+@pytest.mark.labelstudio
+@pytest.mark.slow
+def test_push_prelabel_model_order_uncertainty_on_real_server(label_studio, tiny_model_dir, seed_records, tmp_path):
+    from govner.labelstudio.client import Client
+    from govner.labelstudio.prelabel import model_version
+
+    records = seed_records[:12] + seed_records[-12:]
+    path = tmp_path / "sentences.jsonl"
+    atomic_write_jsonl(path, records)
+    auth = ["--url", label_studio["url"], "--token", label_studio["token"]]
+    args = ["ls", "push", str(path), "--project", "govner-uncertainty", "--prelabel", str(tiny_model_dir),
+            "--order", "uncertainty", *auth]
+    assert cli(args) == 0
+    client = Client(label_studio["url"], label_studio["token"])
+    proj = client.project("govner-uncertainty")
+    tasks = sorted(client.ls.tasks.list(project=proj.id, fields="all", page_size=100), key=lambda t: t.id)
+    assert len(tasks) == len(records)
+    scored = Predictor.from_pretrained(tiny_model_dir, device="cpu").predict_with_uncertainty(
+        [r["text"] for r in records])
+    want = spread_rank([r["doc_id"] for r in records], [u for _, u in scored])
+    # Label Studio hands tasks out by id: ids follow the uncertainty ranking
+    assert [t.data["text"] for t in tasks] == [records[i]["text"] for i in want]
+    by_text = {r["text"]: s for r, s in zip(records, scored)}
+    for t in tasks:
+        [pred] = client.ls.predictions.list(task=t.id)
+        ents, u = by_text[t.data["text"]]
+        assert pred.model_version == model_version(tiny_model_dir)
+        assert pred.score == pytest.approx(1 - u, abs=1e-3)
+        assert len(pred.result) == len(ents)
+    assert cli(args) == 0  # re-push: nothing new, no error
+    assert len(list(client.ls.tasks.list(project=proj.id, page_size=100))) == len(records)
