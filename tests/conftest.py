@@ -27,19 +27,14 @@ def label_studio(tmp_path_factory):
     Yields a dict with url, token, username, password and log path.
     """
     import os
-    import socket
-    import subprocess
-    import time
     from pathlib import Path
 
-    import httpx
+    from helpers.servers import free_port, running_server
 
     exe = Path(__file__).resolve().parents[1] / ".venv-ls" / "bin" / "label-studio"
     if not exe.exists():
         pytest.fail(f"{exe} is missing: run `make install-ls`")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     data = tmp_path_factory.mktemp("label_studio")
     log_path = data / "server.log"
     env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data), "LABEL_STUDIO_USERNAME": LS_USER,
@@ -50,30 +45,8 @@ def label_studio(tmp_path_factory):
            # which only SSRF_PROTECTION_ENABLED=false lets through (see docs/model-assisted-labelling.md)
            "ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
     url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(exe), "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-4000:]
-                pytest.fail(f"Label Studio did not come up at {url} (exit {proc.poll()}); log tail:\n{tail}")
-            time.sleep(1)
+    cmd = [str(exe), "start", "--no-browser", "--host", "127.0.0.1", "--port", str(port)]
+    # 180 s: start-up alone took ~75 s on a busy 2-core machine
+    with running_server(cmd, url, log_path, 180, "Label Studio", env=env, cwd=data) as proc:
         yield {"url": url, "token": LS_TOKEN, "username": LS_USER, "password": LS_PASSWORD, "log": log_path,
                "proc": proc}
-    finally:
-        import signal
-
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()

@@ -1,12 +1,7 @@
 """`govner serve-ml`: the ML backend protocol in-process, then Label Studio itself calling it."""
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -17,6 +12,7 @@ from govner.labelstudio.config import label_config
 from govner.labelstudio.convert import from_utf16
 from govner.labelstudio.prelabel import model_version
 from govner.predict import Predictor
+from helpers.servers import free_port, running_server
 
 ASTRAL = "𠮷溪镇新增市场主体450家😀，财政总收入增长10%。"
 TEXTS = ["全年地区生产总值增长6%左右。", ASTRAL, "由区发改局牵头负责推进重点项目建设。"]
@@ -118,43 +114,16 @@ def test_webhook_start_training_runs_govner_train_once(tiny_model_dir, tmp_path)
 
 # --- against the real Label Studio server ------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ml_server(tiny_model_dir, tmp_path_factory):
     """`govner serve-ml` as a user starts it, in its own process on a free port."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("serve_ml") / "serve-ml.log"
     url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "govner.cli", "serve-ml", "--model", str(tiny_model_dir),
-                                 "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve-ml did not come up at {url} (exit {proc.poll()}):\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    cmd = [sys.executable, "-m", "govner.cli", "serve-ml", "--model", str(tiny_model_dir),
+           "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
+    with running_server(cmd, url, log_path, 120, "serve-ml"):
         yield {"url": url, "log": log_path}
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.mark.labelstudio

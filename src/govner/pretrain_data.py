@@ -19,7 +19,6 @@ from typing import Iterable, Iterator
 
 import numpy as np
 import torch
-import yaml
 from tqdm import tqdm
 
 from govner.errors import GovnerError
@@ -102,15 +101,15 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def read_splits(path: Path) -> dict[str, list[str]] | None:
+    """split -> doc ids, or None when there is no splits file yet (read as training reads it)."""
+    from govner.data import read_splits as read_doc_splits
+
     if not path.is_file():
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise GovnerError(f"{path}: invalid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise GovnerError(f"{path}: expected a mapping of split -> doc ids")
-    return {str(k): [str(d) for d in (v or [])] for k, v in data.items()}
+    out: dict[str, list[str]] = {}
+    for doc, split in read_doc_splits(path).items():
+        out.setdefault(split, []).append(doc)
+    return out
 
 
 def _is_excluded(doc_id: str, excluded: set[str]) -> bool:
