@@ -43,8 +43,14 @@ def test_dev_metrics_read_tags_like_the_predictor():
     assert repair_bio(["O", "I-VALUE", "I-VALUE", "I-PROJECT", "B-VALUE", "I-VALUE"]) == \
         ["O", "B-VALUE", "I-VALUE", "B-PROJECT", "B-VALUE", "I-VALUE"]
     gold = ["O", "B-VALUE", "I-VALUE", "O"]
-    pred = ["O", "I-VALUE", "I-VALUE", "I-PROJECT"]  # a correct VALUE and a spurious PROJECT
-    logits = np.eye(len(TAG2ID))[[TAG2ID[t] for t in pred]][None]
+    # arg-max would read B-VALUE, I-INDICATOR (a cut VALUE) and a spurious B-PROJECT; decoded as
+    # the Predictor decodes (constrained Viterbi), the VALUE is whole and the PROJECT stays
+    probs = np.full((4, len(TAG2ID)), 1e-3)
+    for i, row in enumerate([{"O": 0.9}, {"B-VALUE": 0.9}, {"I-INDICATOR": 0.5, "I-VALUE": 0.45},
+                             {"B-PROJECT": 0.9}]):
+        for tag, p in row.items():
+            probs[i, TAG2ID[tag]] = p
+    logits = np.log(probs)[None]
     labels = np.array([[-100] + [TAG2ID[t] for t in gold[1:]]])
     scores = trainer_metrics(logits, labels)
     assert scores["f1_VALUE"] == 1.0 and scores["micro_precision"] == 0.5

@@ -184,7 +184,7 @@ def test_each_token_decided_by_the_window_that_owns_it(tok):
 
 @pytest.fixture(scope="module")
 def all_i_value(tmp_path_factory):
-    """A real BERT whose classifier says I-VALUE everywhere: every text is one entity, edge to edge."""
+    """A real BERT whose classifier says I-VALUE everywhere: every text of 2+ tokens is one entity."""
     return build_tiny_model(tmp_path_factory.mktemp("all_i"), winning_tag="I-VALUE")
 
 
@@ -202,9 +202,9 @@ def test_long_real_text_is_one_entity(all_i_value):
 
 def test_offsets_survive_normalisation(tok):
     p = rule_predictor(tok, {"10": "B-VALUE", "%": "I-VALUE", "[UNK]": "B-PROJECT", "ex": "B-INDICATOR",
-                             "值": "I-LEAD_OFFICE"})
-    text = "增长\u200b１０％，😀𠮷 e\u0301x\u3000\u2028值\ufeff值 "
-    assert [e["text"] for e in p.predict(text)] == ["１０％", "😀", "𠮷", "e\u0301x", "值\ufeff值"]
+                             "值": "B-LEAD_OFFICE", "办": "I-LEAD_OFFICE"})
+    text = "增长\u200b１０％，😀𠮷 e\u0301x\u3000\u2028值\ufeff办 "
+    assert [e["text"] for e in p.predict(text)] == ["１０％", "😀", "𠮷", "e\u0301x", "值\ufeff办"]
 
 
 def test_normalisation_map_points_into_the_original():
@@ -233,7 +233,9 @@ def test_all_i_model_covers_every_token(all_i_value, text):
     ents = p.predict(text)
     assert_well_formed(text, ents)
     tokens = p.tokenizer(normalize_with_map(text)[0], add_special_tokens=False)["input_ids"]
-    assert len(ents) == (1 if tokens else 0)
+    # decoding keeps to valid BIO: the path opens with B-VALUE (as improbable as O) and then
+    # follows the I-VALUEs, so two or more tokens are one entity; a lone I- token is none
+    assert len(ents) == (1 if len(tokens) >= 2 else 0)
 
 
 _LOADED: dict = {}

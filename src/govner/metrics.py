@@ -68,12 +68,20 @@ def repair_bio(tags: list[str]) -> list[str]:
 
 def trainer_metrics(predictions, label_ids) -> dict[str, float]:
     """Flat dict for ``Trainer.compute_metrics``: ``micro_f1``, ``f1_VALUE``, ..."""
-    preds = predictions.argmax(-1)
+    import numpy as np
+
+    from govner.decode import allowed_transitions, viterbi
+
+    tags = [ID2TAG[i] for i in range(len(ID2TAG))]
+    allowed = allowed_transitions(tags)
+    logits = np.asarray(predictions, dtype=np.float64)
+    log_probs = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
     y_true, y_pred = [], []
-    for p_row, l_row in zip(preds, label_ids):
+    for lp_row, l_row in zip(log_probs, label_ids):
         keep = l_row != -100
         y_true.append([ID2TAG[int(i)] for i in l_row[keep]])
-        y_pred.append(repair_bio([ID2TAG[int(i)] for i in p_row[keep]]))
+        # decoded as the Predictor decodes (govner.decode), so dev scores are what users get
+        y_pred.append(repair_bio([tags[i] for i in viterbi(lp_row[keep], allowed)]))
     return flatten(seqeval_scores(y_true, y_pred))
 
 

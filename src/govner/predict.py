@@ -13,10 +13,13 @@ Rules (documented here because they decide what users get):
   digits/letters/％ to ASCII, odd spaces to " ", zero-width characters dropped), so the model
   sees what it was trained on. An index map leads back to the caller's string, so offsets
   always index the *original* input and ``entity["text"] == text[start:end]``.
-* BIO repair: ``B-X`` always opens an X entity; ``I-X`` continues the open entity only if it
-  is an X, otherwise it opens a new X entity (an ``I-`` after ``O``, or ``I-X`` after
-  ``B-Y``/``I-Y``); ``O`` closes. This is also what the pipeline's "simple" grouping does.
-* Score: the mean over the entity's tokens of each token's highest tag probability.
+* Decoding: the tags are the most probable *valid* BIO sequence (constrained Viterbi over the
+  token probabilities, :mod:`govner.decode`): an ``I-X`` only after ``B-X``/``I-X``, so an
+  entity is never cut by one doubtful token. ``decode_bio`` then groups tags into entities;
+  on a sequence that is not valid BIO it applies the repair rule: ``B-X`` always opens an X
+  entity; ``I-X`` continues the open entity only if it is an X, otherwise it opens a new X
+  entity; ``O`` closes (the pipeline's "simple" grouping).
+* Score: the mean over the entity's tokens of the probability of each token's decoded tag.
 * Edges: entity edges are token edges (a Latin word may be cut at a WordPiece); whitespace is
   never a token, and any left at an edge after mapping back is trimmed.
 * Half precision (CUDA only): a float16 copy of the model runs first; any sequence in which a
@@ -155,6 +158,7 @@ class _Encoded:
     ids: list[int]
     tags: list[int]
     probs: list[float]
+    dist: list  # per token: the probability of every tag (for Viterbi decoding)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         if self.index is None:
@@ -175,6 +179,10 @@ class Predictor:
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.tokenizer = tokenizer
         self.tagset = TagSet.from_id2label(id2label)
+        from govner.decode import allowed_transitions
+
+        self.allowed = allowed_transitions(
+            [p if p == "O" else f"{p}-{c}" for p, c in zip(self.tagset.prefix, self.tagset.label)])
         if max_length < 3:
             raise GovnerError(f"max_length must leave room for [CLS] and [SEP], got {max_length}")
         self.window = max_length - 2
@@ -280,7 +288,7 @@ class Predictor:
         normalised = [normalize_with_map(t) for t in texts]
         enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
                              return_attention_mask=False, return_token_type_ids=False)
-        return [_Encoded(t, index, offsets, ids, [0] * len(ids), [0.0] * len(ids))
+        return [_Encoded(t, index, offsets, ids, [0] * len(ids), [0.0] * len(ids), [None] * len(ids))
                 for t, (_, index), ids, offsets in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
 
     def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
@@ -295,12 +303,14 @@ class Predictor:
             ids[row, 1:n + 1] = torch.tensor(doc.ids[w.start:w.end])
             ids[row, n + 1] = self.sep_id
             mask[row, :n + 2] = 1
-        probs, tags = self._forward(ids.to(self.device), mask.to(self.device)).max(dim=-1)
-        probs, tags = probs.cpu().tolist(), tags.cpu().tolist()
+        dist = self._forward(ids.to(self.device), mask.to(self.device)).cpu()
+        probs, tags = dist.max(dim=-1)
+        probs, tags, dist = probs.tolist(), tags.tolist(), dist.numpy()
         for row, (doc, w) in enumerate(jobs):
             a, b = 1 + w.own_start - w.start, 1 + w.own_end - w.start
             doc.tags[w.own_start:w.own_end] = tags[row][a:b]
             doc.probs[w.own_start:w.own_end] = probs[row][a:b]
+            doc.dist[w.own_start:w.own_end] = list(dist[row, a:b])
 
     def _forward(self, ids: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
         """Tag probabilities (float32); float16 rows with a too-close call are redone in float32."""
@@ -316,8 +326,17 @@ class Predictor:
             return logits.softmax(-1)
 
     def _entities(self, doc: _Encoded) -> list[Entity]:
+        import numpy as np
+
+        from govner.decode import viterbi
+
         out: list[Entity] = []
-        for first, stop, label, score in decode_bio(doc.tags, doc.probs, self.tagset):
+        if not doc.ids:
+            return out
+        dist = np.stack(doc.dist)
+        tags = viterbi(np.log(np.clip(dist, 1e-12, None)), self.allowed)
+        probs = [float(dist[i, t]) for i, t in enumerate(tags)]
+        for first, stop, label, score in decode_bio(tags, probs, self.tagset):
             start, end = doc.to_original(doc.offsets[first][0], doc.offsets[stop - 1][1])
             text = doc.original
             while start < end and text[start].isspace():
