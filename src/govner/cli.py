@@ -29,7 +29,8 @@ def _ls_auth(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="govner", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="govner", description="Indicators, values, projects and lead offices in Chinese government reports.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("prepare", help="clean reports, split compendia and sentences -> JSONL")

@@ -1,5 +1,9 @@
 """Assigning whole documents to train/dev/test.
 
+The assignment is made once, before training and pretraining, and then kept: the pretraining
+corpus excludes the dev/test documents by name, so re-splitting would leak them. Rerun it
+(scripts/make_splits.py) only for a new corpus.
+
 Sentences of one document never straddle two splits (they share phrasing, so that would
 leak). Among seeded random assignments, the one closest to the target sentence shares is
 kept, subject to every split holding documents with LEAD_OFFICE and PROJECT entities and
