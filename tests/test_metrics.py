@@ -37,11 +37,9 @@ def test_strict_scores_need_exact_spans():
 def test_dev_metrics_read_tags_like_the_predictor():
     import numpy as np
 
-    from govner.metrics import repair_bio, trainer_metrics
+    from govner.metrics import trainer_metrics
     from govner.schema import TAG2ID
 
-    assert repair_bio(["O", "I-VALUE", "I-VALUE", "I-PROJECT", "B-VALUE", "I-VALUE"]) == \
-        ["O", "B-VALUE", "I-VALUE", "B-PROJECT", "B-VALUE", "I-VALUE"]
     gold = ["O", "B-VALUE", "I-VALUE", "O"]
     # arg-max would read B-VALUE, I-INDICATOR (a cut VALUE) and a spurious B-PROJECT; decoded as
     # the Predictor decodes (constrained Viterbi), the VALUE is whole and the PROJECT stays

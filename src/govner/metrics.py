@@ -54,18 +54,6 @@ def span_scores(texts: Sequence[str], gold: Sequence[Iterable[Span]],
     return seqeval_scores(y_true, y_pred)
 
 
-def repair_bio(tags: list[str]) -> list[str]:
-    """The Predictor's reading of a tag sequence: an ``I-X`` that does not continue an X
-    entity opens one. Strict seqeval would silently drop such entities instead, so dev scores
-    would flatter the model compared with what users get."""
-    out = []
-    for tag in tags:
-        if tag.startswith("I-") and (not out or out[-1][2:] != tag[2:]):
-            tag = "B-" + tag[2:]
-        out.append(tag)
-    return out
-
-
 def trainer_metrics(predictions, label_ids) -> dict[str, float]:
     """Flat dict for ``Trainer.compute_metrics``: ``micro_f1``, ``f1_VALUE``, ..."""
     import numpy as np
@@ -81,7 +69,7 @@ def trainer_metrics(predictions, label_ids) -> dict[str, float]:
         keep = l_row != -100
         y_true.append([ID2TAG[int(i)] for i in l_row[keep]])
         # decoded as the Predictor decodes (govner.decode), so dev scores are what users get
-        y_pred.append(repair_bio([tags[i] for i in viterbi(lp_row[keep], allowed)]))
+        y_pred.append([tags[i] for i in viterbi(lp_row[keep], allowed)])
     return flatten(seqeval_scores(y_true, y_pred))
 
 
