@@ -236,8 +236,11 @@ def _check_consistency(cfg: TrainConfig, where: str) -> None:
                           f"model.arch.max_position_embeddings = {m.arch.max_position_embeddings}")
 
 
-def apply_override(raw: dict, assignment: str) -> None:
-    """``a.b=value`` into the raw mapping; the value is read as YAML (so 3e-5, true, null work)."""
+def apply_override(raw: dict, assignment: str, root: type = None) -> None:
+    """``a.b=value`` into the raw mapping; the value is read as YAML (so 3e-5, true, null work).
+
+    ``root`` is the config dataclass the keys are checked against (default: TrainConfig).
+    """
     where = f"--set {assignment}"
     key, sep, text = assignment.partition("=")
     key = key.strip()
@@ -247,7 +250,7 @@ def apply_override(raw: dict, assignment: str) -> None:
         value = parse_yaml(text) if text.strip() else None
     except yaml.YAMLError as exc:
         raise GovnerError(f"{where}: value is not valid YAML ({exc})") from None
-    cls: Any = TrainConfig
+    cls: Any = root or TrainConfig
     node = raw
     parts = key.split(".")
     for depth, part in enumerate(parts):
@@ -267,7 +270,8 @@ def apply_override(raw: dict, assignment: str) -> None:
         node = child
 
 
-def load_config(path: str | Path, overrides: list[str] = ()) -> TrainConfig:
+def read_yaml_mapping(path: str | Path) -> dict:
+    """A config file's top-level mapping; every failure names the file."""
     path = Path(path)
     if not path.is_file():
         raise GovnerError(f"{path}: config file not found")
@@ -277,17 +281,33 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> TrainConfig:
         raise GovnerError(f"{path}: not valid YAML: {exc}") from None
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
-        raise GovnerError(f"{path}: the top level must be a mapping of sections")
-    cfg = _build(TrainConfig, raw, "", str(path))  # file errors name the file ...
-    _check_consistency(cfg, str(path))
+        raise GovnerError(f"{path}: the top level must be a mapping")
+    return raw
+
+
+def build_config(root: type, path: str | Path, overrides: list[str] = (), check=None) -> Any:
+    """Any config dataclass from a YAML file plus ``--set`` overrides, validated key by key.
+
+    File errors name the file; an override's errors name the override. ``check(cfg, where)``
+    runs the rules that involve more than one key.
+    """
+    raw = read_yaml_mapping(path)
+    cfg = _build(root, raw, "", str(path))
+    if check:
+        check(cfg, str(path))
     if overrides:
         for assignment in overrides:
-            apply_override(raw, assignment)
-            # ... and an override's errors name the override
-            cfg = _build(TrainConfig, raw, "", f"{path} with --set {assignment}")
-        _check_consistency(cfg, f"{path} with --set {' '.join(overrides)}")
+            apply_override(raw, assignment, root)
+            cfg = _build(root, raw, "", f"{path} with --set {assignment}")
+        if check:
+            check(cfg, f"{path} with --set {' '.join(overrides)}")
+    return cfg
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> TrainConfig:
+    cfg = build_config(TrainConfig, path, overrides, _check_consistency)
     if cfg.output_dir is None:
-        cfg.output_dir = str(Path("outputs") / path.stem)
+        cfg.output_dir = str(Path("outputs") / Path(path).stem)
     return cfg
 
 

@@ -1,6 +1,6 @@
 """Masked-LM pretraining config: a dataclass loaded from YAML plus ``--set key=value`` overrides.
 
-Kept apart from the fine-tuning ``config.py`` so the two can evolve independently; relative
+Its own flat dataclass, validated by the same machinery as the fine-tuning config; relative
 paths are resolved against the repository root (the parent of ``configs/``), so the command
 works from any working directory.
 """
@@ -10,8 +10,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from govner.errors import GovnerError
 
@@ -85,66 +83,21 @@ class PretrainConfig:
         return p if p.is_absolute() else (REPO_ROOT / p)
 
 
-def _coerce(name: str, raw: str) -> Any:
-    """Parse a ``--set`` value with YAML, so numbers, lists, null and booleans work."""
-    try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise GovnerError(f"--set {name}={raw}: cannot parse value ({exc})") from exc
-
-
-def _check_type(source: str, name: str, annotation: str, value: Any) -> Any:
-    """Enforce the field's declared type; YAML 1.1 reads `3e-4` as a string, so floats are parsed."""
-    optional = "None" in annotation
-    base = annotation.replace("| None", "").strip()
-    if value is None:
-        if optional:
-            return None
-        raise GovnerError(f"{source}: config key {name} must not be null")
-    if base == "float" and isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    elif base == "int" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    elif base == "bool" and isinstance(value, bool):
-        return value
-    elif base == "str" and isinstance(value, str):
-        return value
-    elif base == "list[str]" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise GovnerError(f"{source}: config key {name} must be {annotation}, got {value!r}")
+def _check(cfg: PretrainConfig, where: str) -> None:
+    if cfg.seeds_without_splits not in ("heldout", "train"):
+        raise GovnerError(f"{where}: seeds_without_splits must be 'heldout' or 'train'")
+    if cfg.export_dtype not in ("float32", "float16"):
+        raise GovnerError(f"{where}: export_dtype must be 'float32' or 'float16'")
+    if cfg.schedule not in ("cosine", "linear"):
+        raise GovnerError(f"{where}: schedule must be 'cosine' or 'linear'")
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PretrainConfig:
-    path = Path(path)
-    if not path.is_file():
-        raise GovnerError(f"{path}: config file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise GovnerError(f"{path}: invalid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise GovnerError(f"{path}: top level must be a mapping")
-    known = {f.name for f in dataclasses.fields(PretrainConfig)}
-    for item in overrides:
-        if "=" not in item:
-            raise GovnerError(f"--set {item}: expected KEY=VALUE")
-        key, raw = item.split("=", 1)
-        data[key.strip()] = _coerce(key, raw)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise GovnerError(f"{path}: unknown pretraining config key(s): {', '.join(unknown)}")
-    types = {f.name: str(f.type) for f in dataclasses.fields(PretrainConfig)}
-    cfg = PretrainConfig(**{k: _check_type(str(path), k, types[k], v) for k, v in data.items()})
-    if cfg.seeds_without_splits not in ("heldout", "train"):
-        raise GovnerError(f"{path}: seeds_without_splits must be 'heldout' or 'train'")
-    if cfg.export_dtype not in ("float32", "float16"):
-        raise GovnerError(f"{path}: export_dtype must be 'float32' or 'float16'")
-    if cfg.schedule not in ("cosine", "linear"):
-        raise GovnerError(f"{path}: schedule must be 'cosine' or 'linear'")
-    return cfg
+    """Validated like the fine-tuning config (govner.config): unknown keys with a suggestion,
+    types per field, YAML-typed ``--set key=value`` overrides, errors naming file or override."""
+    from govner.config import build_config
+
+    return build_config(PretrainConfig, path, list(overrides), _check)
 
 
 def config_to_dict(cfg: PretrainConfig) -> dict[str, Any]:
