@@ -16,10 +16,10 @@ Label Studio prediction's ``model_version``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from govner.schema import Entity, make_entity
+from govner.validate import bad_edge_char
 
 #: Bump whenever a rule changes, so pre-labels in Label Studio name the rules that made them.
 RULES_VERSION = "rules-0.2.0"
@@ -33,9 +33,6 @@ RULES_VERSION = "rules-0.2.0"
 _DELIMS = set("，,。.；;：:、！!？?（）()【】[]《》<>“”\"‘’'「」—-|/ \t\n\u3000…·")
 _OPEN_QUOTES = set("“‘\"'「《")
 _CLOSE_QUOTES = set("”’\"'」》")
-
-#: Punctuation allowed at a span edge: units of a VALUE (`10%`, `3‰`).
-_EDGE_OK = set("%％‰")
 
 
 _ASCII_ALNUM = re.compile("[0-9A-Za-z]")
@@ -55,11 +52,7 @@ def _alt(words: str) -> str:
     return "|".join(sorted((re.escape(w) for w in words.split()), key=len, reverse=True))
 
 
-def _is_edge_bad(ch: str) -> bool:
-    """Spans never start or end with whitespace or punctuation (guide, first section)."""
-    if ch in _EDGE_OK:
-        return False
-    return ch.isspace() or unicodedata.category(ch)[0] in "PZ"
+_is_edge_bad = bad_edge_char  # one edge rule for the pre-labeller and the validator
 
 
 # ---------------------------------------------------------------------------

@@ -22,17 +22,18 @@ BRACKETS = {")": "(", "）": "（", "]": "[", "】": "【", "》": "《", "〉":
 UNIT_MARKS = set("%％‰")
 
 
-def _bad_edge(ch: str) -> bool:
+def bad_edge_char(ch: str) -> bool:
+    """The guide's edge rule: no span starts or ends with whitespace or punctuation (units aside)."""
     if ch.isspace():
         return True
     return unicodedata.category(ch).startswith("P") and ch not in UNIT_MARKS
 
 
 def _edge_error(span: str) -> str | None:
-    if _bad_edge(span[0]):
+    if bad_edge_char(span[0]):
         return f"starts with {span[0]!r} (no leading space/punctuation)"
     last = span[-1]
-    if _bad_edge(last) and not (last in BRACKETS and BRACKETS[last] in span[:-1]):
+    if bad_edge_char(last) and not (last in BRACKETS and BRACKETS[last] in span[:-1]):
         return f"ends with {last!r} (no trailing space/punctuation)"
     return None
 
