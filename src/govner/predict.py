@@ -150,14 +150,13 @@ def check_texts(texts: object) -> list[str]:
 
 @dataclass
 class _Encoded:
-    """One input after normalisation and tokenisation; ``tags``/``probs`` filled per token."""
+    """One input after normalisation and tokenisation; ``probs``/``dist`` filled per token."""
 
     original: str
     index: list[int] | None  # normalised char -> original char, None when identical
     offsets: list[tuple[int, int]]  # per token, into the normalised text
     ids: list[int]
-    tags: list[int]
-    probs: list[float]
+    probs: list[float]  # per token: the top tag probability (for uncertainty)
     dist: list  # per token: the probability of every tag (for Viterbi decoding)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -288,7 +287,7 @@ class Predictor:
         normalised = [normalize_with_map(t) for t in texts]
         enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
                              return_attention_mask=False, return_token_type_ids=False)
-        return [_Encoded(t, index, offsets, ids, [0] * len(ids), [0.0] * len(ids), [None] * len(ids))
+        return [_Encoded(t, index, offsets, ids, [0.0] * len(ids), [None] * len(ids))
                 for t, (_, index), ids, offsets in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
 
     def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
@@ -304,11 +303,9 @@ class Predictor:
             ids[row, n + 1] = self.sep_id
             mask[row, :n + 2] = 1
         dist = self._forward(ids.to(self.device), mask.to(self.device)).cpu()
-        probs, tags = dist.max(dim=-1)
-        probs, tags, dist = probs.tolist(), tags.tolist(), dist.numpy()
+        probs, dist = dist.max(dim=-1).values.tolist(), dist.numpy()
         for row, (doc, w) in enumerate(jobs):
             a, b = 1 + w.own_start - w.start, 1 + w.own_end - w.start
-            doc.tags[w.own_start:w.own_end] = tags[row][a:b]
             doc.probs[w.own_start:w.own_end] = probs[row][a:b]
             doc.dist[w.own_start:w.own_end] = list(dist[row, a:b])
 
