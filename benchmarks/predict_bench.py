@@ -69,8 +69,12 @@ def run_pipeline(model_dir: str, device: str, sentences: list[str], batch_size: 
     import torch
     from transformers import AutoModelForTokenClassification, pipeline
 
+    import govner.model  # noqa: F401  lets the Auto class load govner's feature models (govner_bert)
     from govner.tokenizer import load_tokenizer
 
+    # A feature model (rule/word tags) gets no features through the pipeline, which knows only
+    # input_ids: it runs the same network minus govner's feature work, so the ratio is
+    # conservative, and ``agree`` then also measures what the features change.
     model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)  # as Predictor
     pipe = pipeline("token-classification", model=model, tokenizer=load_tokenizer(model_dir),
                     aggregation_strategy="simple", device=0 if device.startswith("cuda") else -1)

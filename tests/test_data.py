@@ -179,3 +179,20 @@ def test_mention_swap_keeps_context_and_labels():
         assert gaps(a.text, a.spans) == gaps(src.text, src.spans)
         changed += a.text != src.text
     assert changed > len(aug) // 2
+
+
+def test_empty_split_with_a_cache(tok, tmp_path):
+    """An empty split (e.g. no test documents yet) builds twice without touching the cache."""
+    for _ in range(2):
+        assert len(build_dataset([], tok, 64, 48, tmp_path, AlignmentReport())) == 0
+    assert not list(tmp_path.iterdir())
+
+
+def test_token_features_get_their_own_cache_entry(tok, tmp_path):
+    examples = load_examples([str(ANN)])[:4]
+    plain = build_dataset(examples, tok, 64, 48, tmp_path, AlignmentReport())
+    ruled = build_dataset(examples, tok, 64, 48, tmp_path, AlignmentReport(), features=["rule_tags"])
+    both = build_dataset(examples, tok, 64, 48, tmp_path, AlignmentReport(), features=["rule_tags", "word_tags"])
+    assert "rule_tags" not in plain.column_names and "rule_tags" in ruled.column_names
+    assert "word_tags" in both.column_names and "word_tags" not in ruled.column_names
+    assert len(list(tmp_path.iterdir())) == 3

@@ -181,6 +181,14 @@ def test_steps_resume_and_export(tmp_path):
     cfg_b = tiny_cfg(tmp_path / "b", "max_steps=4", "export_dtype=float16")
     first = train(cfg_b)
     assert first.step == 4
+    from govner.pretrain_card import KEEP_END, KEEP_START
+
+    card_path = tmp_path / "b" / "model" / "README.md"
+    card = card_path.read_text(encoding="utf-8")
+    assert card.count(KEEP_START) == 1  # the placeholder comparison section
+    mine = f"{KEEP_START}\n## Pretrained vs random initialisation\n\nhand-measured F1 0.123\n{KEEP_END}"
+    start, end = card.index(KEEP_START), card.index(KEEP_END) + len(KEEP_END)
+    card_path.write_text(card[:start] + mine + card[end:], encoding="utf-8")
     resumed = train(tiny_cfg(tmp_path / "b", "max_steps=8", "export_dtype=float16"), resume=True)
     assert (resumed.step, resumed.pos, resumed.tokens) == (straight.step, straight.pos, straight.tokens)
     assert resumed.evals[-1]["corpus"]["loss"] == pytest.approx(straight.evals[-1]["corpus"]["loss"], rel=1e-5)
@@ -200,6 +208,7 @@ def test_steps_resume_and_export(tmp_path):
     assert torch.allclose(emb, ref["bert.embeddings.word_embeddings.weight"].half().float())
     assert len(AutoTokenizer.from_pretrained(str(out))) == 21128
     card = (out / "README.md").read_text(encoding="utf-8")
+    assert mine in card and card.count(KEEP_START) == 1  # a re-export keeps the hand-written section
     for needle in ("tokens seen: 8,192", "Pretrained vs random initialisation", "Xinwen Lianbo",
                    "MLM loss", "Reproduce", "Hardware"):
         assert needle in card

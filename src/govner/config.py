@@ -63,6 +63,16 @@ class ModelConfig:
     arch: ArchConfig = field(default_factory=ArchConfig)
     #: overrides hidden and attention dropout when set
     dropout: float | None = field(default=None, metadata=_check(ge=0.0, le=0.9))
+    #: give the model the rule tagger's tag of each token as an extra input (govner.model);
+    #: needs a BERT-architecture model
+    rule_features: bool = False
+    #: give the model jieba's word boundary and part of speech of each token (govner.lexical)
+    word_features: bool = False
+    #: with rule_features: the fraction of training windows whose rule tags are hidden, so the
+    #: model also learns to tag without them
+    rule_dropout: float = field(default=0.1, metadata=_check(ge=0.0, le=1.0))
+    #: with rule_features: the logit bias the rules' tag starts with (0: learn it from nothing)
+    rule_prior: float = field(default=2.0, metadata=_check(ge=0.0, le=20.0))
 
 
 @dataclass

@@ -16,6 +16,9 @@ offsets, so spans stay aligned around them.
 
 Long sentences are cut into overlapping windows with :func:`govner.windows.make_windows`,
 exactly as prediction does, so no sentence is truncated.
+
+With per-token features (``rule_tags``, ``word_tags``: see :mod:`govner.model`) each window
+also carries one column per feature, computed exactly as the Predictor computes them.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import yaml
 
@@ -39,7 +42,7 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 #: bump when the feature layout changes so stale caches are never reused
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 
 @dataclass
@@ -205,25 +208,37 @@ def token_tags(ex: Example, toks: Tokens, report: AlignmentReport | None = None)
 
 # --- features ---------------------------------------------------------------------------
 
-def window_features(tokenizer, toks: Tokens, tags: list[str], max_length: int, stride: int) -> list[dict]:
-    """[CLS] window [SEP] per window; [CLS]/[SEP] labelled -100, every real token labelled."""
+def window_features(tokenizer, toks: Tokens, tags: list[str], max_length: int, stride: int,
+                    extra: dict[str, list[int]] | None = None) -> list[dict]:
+    """[CLS] window [SEP] per window; [CLS]/[SEP] labelled -100, every real token labelled.
+
+    ``extra``: per-token feature ids by feature name; [CLS]/[SEP] get the feature's "none" id.
+    """
+    from govner.model import FEATURES
+
     feats = []
     for w in make_windows(len(toks.input_ids), max_length - 2, stride):
         ids = [tokenizer.cls_token_id] + toks.input_ids[w.start:w.end] + [tokenizer.sep_token_id]
         labels = [-100] + [TAG2ID[t] for t in tags[w.start:w.end]] + [-100]
-        feats.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels,
-                      "window_start": w.start})
+        feat = {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels, "window_start": w.start}
+        for name, values in (extra or {}).items():
+            none = FEATURES[name].none
+            feat[name] = [none] + values[w.start:w.end] + [none]
+        feats.append(feat)
     return feats
 
 
 def encode_examples(examples: list[Example], tokenizer, max_length: int, stride: int,
-                    report: AlignmentReport) -> list[dict]:
+                    report: AlignmentReport, features: Sequence[str] = ()) -> list[dict]:
     from tqdm import tqdm
+
+    from govner.model import FEATURES
 
     rows = []
     for i, ex in enumerate(tqdm(examples, desc="tokenising", unit="sent", disable=len(examples) < 2000)):
         toks = tokenize(tokenizer, ex.text)
-        for f in window_features(tokenizer, toks, token_tags(ex, toks, report), max_length, stride):
+        extra = {name: FEATURES[name].tags(ex.text, toks.spans) for name in features}
+        for f in window_features(tokenizer, toks, token_tags(ex, toks, report), max_length, stride, extra):
             rows.append({"example": i, **f})
     return rows
 
@@ -234,9 +249,13 @@ def _tokenizer_fingerprint(tokenizer) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def content_hash(examples: list[Example], tokenizer, max_length: int, stride: int) -> str:
+def content_hash(examples: list[Example], tokenizer, max_length: int, stride: int,
+                 features: Sequence[str] = ()) -> str:
+    from govner.model import feature_version
+
     h = hashlib.sha256()
-    h.update(json.dumps([FEATURES_VERSION, max_length, stride, _tokenizer_fingerprint(tokenizer)]).encode())
+    versions = [[name, feature_version(name)] for name in features]
+    h.update(json.dumps([FEATURES_VERSION, max_length, stride, versions, _tokenizer_fingerprint(tokenizer)]).encode())
     from govner.predict import normalize_with_map
 
     for ex in examples:  # the folded text too: a change in width folding must not hit a stale cache
@@ -246,14 +265,14 @@ def content_hash(examples: list[Example], tokenizer, max_length: int, stride: in
 
 
 def build_dataset(examples: list[Example], tokenizer, max_length: int, stride: int,
-                  cache_dir: str | Path | None, report: AlignmentReport):
+                  cache_dir: str | Path | None, report: AlignmentReport, features: Sequence[str] = ()):
     """A ``datasets.Dataset`` of windows, cached under ``cache_dir/<content hash>``.
 
     The alignment report is cached beside it, so a cache hit still reports every span.
     """
     from datasets import Dataset, load_from_disk
 
-    key = content_hash(examples, tokenizer, max_length, stride)
+    key = content_hash(examples, tokenizer, max_length, stride, features)
     target = Path(cache_dir) / key if cache_dir else None
     if target is not None and (target / "alignment.json").is_file():
         cached = json.loads((target / "alignment.json").read_text(encoding="utf-8"))
@@ -262,12 +281,13 @@ def build_dataset(examples: list[Example], tokenizer, max_length: int, stride: i
                              for u in cached["unaligned"]]
         return load_from_disk(str(target))
     local = AlignmentReport()
-    rows = encode_examples(examples, tokenizer, max_length, stride, local)
-    ds = Dataset.from_list(rows) if rows else Dataset.from_dict(
-        {"example": [], "input_ids": [], "attention_mask": [], "window_start": [], "labels": []})
+    rows = encode_examples(examples, tokenizer, max_length, stride, local, features)
+    empty = {"example": [], "input_ids": [], "attention_mask": [], "window_start": [], "labels": [],
+             **{name: [] for name in features}}
+    ds = Dataset.from_list(rows) if rows else Dataset.from_dict(empty)
     report.spans += local.spans
     report.unaligned += local.unaligned
-    if target is not None:
+    if target is not None and rows:  # datasets cannot load back an empty saved dataset
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=target.parent))
         ds.save_to_disk(str(tmp / "ds"))
@@ -336,3 +356,27 @@ def label_counts(examples: list[Example]) -> dict[str, int]:
         for _, _, label in ex.spans:
             counts[label] = counts.get(label, 0) + 1
     return counts
+
+
+class TokenBatchCollator:
+    """``DataCollatorForTokenClassification`` that also pads the per-token feature columns.
+
+    The stock collator hands every column but ``labels`` to the tokenizer's ``pad``, which
+    knows nothing of them; they are padded here with each feature's "none" id.
+    """
+
+    def __init__(self, tokenizer, pad_to_multiple_of: int | None = 8):
+        from transformers import DataCollatorForTokenClassification
+
+        self.base = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    def __call__(self, features: list[dict]) -> dict:
+        from govner.model import FEATURES, pad_feature
+
+        features = [dict(f) for f in features]  # popping must not change the caller's rows
+        names = [name for name in FEATURES if features and name in features[0]]
+        extra = {name: [f.pop(name) for f in features] for name in names}
+        batch = self.base(features)
+        for name, rows in extra.items():
+            batch[name] = pad_feature(rows, batch["input_ids"].shape[1], FEATURES[name].none)
+        return batch

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -158,6 +158,7 @@ class _Encoded:
     ids: list[int]
     probs: list[float]  # per token: the top tag probability (for uncertainty)
     dist: list  # per token: the probability of every tag (for Viterbi decoding)
+    features: dict[str, list[int]] = field(default_factory=dict)  # per-token inputs by name (govner.model)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         if self.index is None:
@@ -192,6 +193,9 @@ class Predictor:
             half = self.device.type == "cuda"
         if half and self.device.type != "cuda":
             raise GovnerError("half precision is only used on CUDA; on CPU it is slower and less exact")
+        from govner.model import model_features
+
+        self.features = model_features(model)
         self.model = model.to(self.device).eval()
         self.model_half = copy.deepcopy(self.model).half() if half else None
         self.fp16_margin = fp16_margin
@@ -205,6 +209,7 @@ class Predictor:
         import torch
         from transformers import AutoModelForTokenClassification
 
+        import govner.model  # noqa: F401  registers the feature architecture with the Auto classes
         from govner.tokenizer import load_tokenizer
 
         path = Path(model_dir)
@@ -287,8 +292,15 @@ class Predictor:
         normalised = [normalize_with_map(t) for t in texts]
         enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
                              return_attention_mask=False, return_token_type_ids=False)
-        return [_Encoded(t, index, offsets, ids, [0.0] * len(ids), [None] * len(ids))
+        docs = [_Encoded(t, index, offsets, ids, [0.0] * len(ids), [None] * len(ids))
                 for t, (_, index), ids, offsets in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
+        if self.features:
+            from govner.model import FEATURES
+
+            for doc in docs:
+                spans = [doc.to_original(s, e) for s, e in doc.offsets]
+                doc.features = {name: FEATURES[name].tags(doc.original, spans) for name in self.features}
+        return docs
 
     def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
         import torch
@@ -302,24 +314,36 @@ class Predictor:
             ids[row, 1:n + 1] = torch.tensor(doc.ids[w.start:w.end])
             ids[row, n + 1] = self.sep_id
             mask[row, :n + 2] = 1
-        dist = self._forward(ids.to(self.device), mask.to(self.device)).cpu()
+        extra = {}
+        if self.features:
+            from govner.model import FEATURES, pad_feature
+
+            for name in self.features:
+                none = FEATURES[name].none
+                rows = [[none] + doc.features[name][w.start:w.end] for doc, w in jobs]
+                extra[name] = pad_feature(rows, width, none).to(self.device)
+        dist = self._forward(ids.to(self.device), mask.to(self.device), extra).cpu()
         probs, dist = dist.max(dim=-1).values.tolist(), dist.numpy()
         for row, (doc, w) in enumerate(jobs):
             a, b = 1 + w.own_start - w.start, 1 + w.own_end - w.start
             doc.probs[w.own_start:w.own_end] = probs[row][a:b]
             doc.dist[w.own_start:w.own_end] = list(dist[row, a:b])
 
-    def _forward(self, ids: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
+    def _forward(self, ids: "torch.Tensor", mask: "torch.Tensor", extra: dict | None = None) -> "torch.Tensor":
         """Tag probabilities (float32); float16 rows with a too-close call are redone in float32."""
         import torch
 
+        def inputs(rows=slice(None)) -> dict:
+            feats = {name: t[rows] for name, t in (extra or {}).items()}
+            return {"input_ids": ids[rows], "attention_mask": mask[rows], **feats}
+
         with torch.inference_mode():
             if self.model_half is None:
-                return self.model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1)
-            logits = self.model_half(input_ids=ids, attention_mask=mask).logits.float()
+                return self.model(**inputs()).logits.float().softmax(-1)
+            logits = self.model_half(**inputs()).logits.float()
             redo = unsure_rows(logits, mask, self.fp16_margin)
             if redo.any():
-                logits[redo] = self.model(input_ids=ids[redo], attention_mask=mask[redo]).logits.float()
+                logits[redo] = self.model(**inputs(redo)).logits.float()
             return logits.softmax(-1)
 
     def _entities(self, doc: _Encoded) -> list[Entity]:

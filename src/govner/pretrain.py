@@ -185,7 +185,7 @@ def save_weights(model, out: Path, dtype: str) -> None:
 
 def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict, command: str) -> Path:
     """Write the model dir (safetensors shards < 16 MB, tokenizer, card) atomically via a sibling dir."""
-    from govner.pretrain_card import write_card
+    from govner.pretrain_card import kept_section, write_card
     from govner.tokenizer import save_tokenizer
 
     out = cfg.path(cfg.output_dir)
@@ -196,7 +196,8 @@ def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict,
     (tmp / "pretrain_state.json").write_text(json.dumps(
         {"state": state.__dict__, "data": meta, "config": config_to_dict(cfg)}, ensure_ascii=False, indent=1),
         encoding="utf-8")
-    write_card(tmp / "README.md", cfg, state, meta, command, params=sum(p.numel() for p in model.parameters()))
+    write_card(tmp / "README.md", cfg, state, meta, command, params=sum(p.numel() for p in model.parameters()),
+               kept=kept_section(out / "README.md"))
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():

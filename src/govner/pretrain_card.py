@@ -6,7 +6,6 @@ from pathlib import Path
 
 from govner.pretrain_config import PretrainConfig
 
-FINETUNE_MARKER = "<!-- FINETUNE-COMPARISON: filled in by the lead after fine-tuning configs/default.yaml -->"
 
 
 def hardware() -> str:
@@ -40,7 +39,39 @@ def _eval_rows(evals: list[dict]) -> str:
     return "\n".join([head, sep, *rows])
 
 
-def write_card(path: Path, cfg: PretrainConfig, state, meta: dict, command: str, params: int = 0) -> None:
+#: a hand-written section of the card (the fine-tuning comparison) between these markers
+#: survives every regeneration: it records experiments that pretraining does not rerun
+KEEP_START = "<!-- govner:kept-section (govner pretrain keeps this section when it rewrites the card) -->"
+KEEP_END = "<!-- /govner:kept-section -->"
+
+
+def kept_section(path: Path) -> str:
+    """The marked section of an existing card, markers included, or ''."""
+    if not path.is_file():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    start, end = old.find(KEEP_START), old.find(KEEP_END)
+    if start < 0 or end < start:
+        return ""
+    return old[start:end + len(KEEP_END)] + "\n\n"
+
+
+def _comparison_placeholder() -> str:
+    return f"""{KEEP_START}
+## Pretrained vs random initialisation (fine-tuning comparison)
+
+To be filled in: `govner train --config configs/default.yaml` from this model and, with the same
+config, from random initialisation (`--set model.init=random`); dev and test micro F1 per label
+(INDICATOR, VALUE, PROJECT, LEAD_OFFICE), micro average, and the rule baseline.
+{KEEP_END}
+
+"""
+
+
+def write_card(path: Path, cfg: PretrainConfig, state, meta: dict, command: str, params: int = 0,
+               kept: str = "") -> None:
+    """``kept``: the marked section of the card being replaced (:func:`kept_section`)."""
+    kept = kept or _comparison_placeholder()
     last = state.evals[-1] if state.evals else {}
     final = "; ".join(f"**{k}**: MLM loss {v['loss']:.3f}, masked-token accuracy {v['acc']:.3f} "
                       f"({v['masked']:,} masked tokens)" for k, v in last.items() if isinstance(v, dict))
@@ -86,24 +117,7 @@ evaluation scores the same positions; accuracy is top-1 over all masked position
 
 {_eval_rows(state.evals) if state.evals else ""}
 
-## Pretrained vs random initialisation (fine-tuning comparison)
-
-{FINETUNE_MARKER}
-
-To be filled in: `govner train --config configs/default.yaml` from this model and, with the same
-config, from random initialisation (`--set` the init to random); dev and test micro F1 per label
-(INDICATOR, VALUE, PROJECT, LEAD_OFFICE), micro average, and the rule baseline.
-
-| model | split | INDICATOR | VALUE | PROJECT | LEAD_OFFICE | micro F1 |
-|---|---|---:|---:|---:|---:|---:|
-| govbert-small-zh | dev | | | | | |
-| random init | dev | | | | | |
-| rule baseline | dev | | | | | |
-| govbert-small-zh | test | | | | | |
-| random init | test | | | | | |
-| rule baseline | test | | | | | |
-
-## Training
+{kept}## Training
 
 - Steps: {state.step:,} of batch {cfg.batch_size} × {cfg.max_len} tokens; **tokens seen: {state.tokens:,}**
   ({state.masked:,} masked predictions); {state.epoch} full passes over the packed data plus

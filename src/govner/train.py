@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from govner.config import TrainConfig, load_config, save_config
-from govner.data import (AlignmentReport, Example, build_dataset, check_alignment, label_counts, load_examples,
-                         split_examples, swap_mentions)
+from govner.data import (AlignmentReport, Example, TokenBatchCollator, build_dataset, check_alignment, label_counts,
+                         load_examples, split_examples, swap_mentions)
 from govner.errors import GovnerError
 from govner.schema import ID2TAG, TAG2ID
 from govner.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
@@ -42,24 +42,43 @@ def build_model(cfg: TrainConfig, tokenizer):
     """Pretrained weights with a fresh head, or a randomly initialised BERT of ``model.arch``."""
     from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig
 
-    labels = dict(num_labels=len(TAG2ID), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
-    dropout = {} if cfg.model.dropout is None else dict(hidden_dropout_prob=cfg.model.dropout,
-                                                        attention_probs_dropout_prob=cfg.model.dropout)
-    if cfg.model.init == "random":
-        if cfg.model.name_or_path:  # the architecture of a known model, its weights discarded
-            mconf = AutoConfig.from_pretrained(cfg.model.name_or_path, **labels, **dropout)
-        else:
-            a = cfg.model.arch
-            mconf = BertConfig(vocab_size=len(tokenizer), hidden_size=a.hidden_size,
-                               num_hidden_layers=a.num_hidden_layers, num_attention_heads=a.num_attention_heads,
-                               intermediate_size=a.intermediate_size,
-                               max_position_embeddings=a.max_position_embeddings,
-                               pad_token_id=tokenizer.pad_token_id, **labels, **dropout)
+    from govner.model import GovBertConfig, GovBertForTokenClassification, feature_names
+
+    m = cfg.model
+    kwargs = dict(num_labels=len(TAG2ID), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
+    if m.dropout is not None:
+        kwargs.update(hidden_dropout_prob=m.dropout, attention_probs_dropout_prob=m.dropout)
+    if m.init == "random" and not m.name_or_path:
+        a = m.arch
+        kwargs.update(vocab_size=len(tokenizer), hidden_size=a.hidden_size, num_hidden_layers=a.num_hidden_layers,
+                      num_attention_heads=a.num_attention_heads, intermediate_size=a.intermediate_size,
+                      max_position_embeddings=a.max_position_embeddings, pad_token_id=tokenizer.pad_token_id)
+        config_dict = None
+    else:  # the architecture of a known model (its weights too, unless init: random)
+        try:
+            config_dict = AutoConfig.from_pretrained(m.name_or_path).to_dict()
+        except OSError as exc:
+            raise GovnerError(f"model.name_or_path: cannot load {m.name_or_path!r}: {exc}") from None
+    features = feature_names(m.rule_features, m.word_features)
+    if features:
+        if config_dict is not None and config_dict.get("model_type") not in ("bert", GovBertConfig.model_type):
+            key = "model.rule_features" if m.rule_features else "model.word_features"
+            raise GovnerError(f"{key}: needs a BERT-architecture model, but {m.name_or_path!r} is "
+                              f"{config_dict.get('model_type')!r}; set {key}: false")
+        base = {k: v for k, v in (config_dict or {}).items() if k not in ("model_type", "architectures")}
+        mconf = GovBertConfig(**{**base, **kwargs, "token_features": features, "rule_dropout": m.rule_dropout,
+                                 "rule_prior": m.rule_prior})
+        if m.init == "random":
+            return GovBertForTokenClassification(mconf)
+        model = GovBertForTokenClassification.from_pretrained(m.name_or_path, config=mconf)
+        if config_dict.get("model_type") != GovBertConfig.model_type or config_dict.get("token_features") != features:
+            model.reset_feature_parameters()  # the feature weights were not (all) in the checkpoint
+        return model
+    if m.init == "random":
+        mconf = (BertConfig(**kwargs) if config_dict is None
+                 else AutoConfig.from_pretrained(m.name_or_path, **kwargs))
         return AutoModelForTokenClassification.from_config(mconf)
-    try:
-        return AutoModelForTokenClassification.from_pretrained(cfg.model.name_or_path, **labels, **dropout)
-    except OSError as exc:
-        raise GovnerError(f"model.name_or_path: cannot load {cfg.model.name_or_path!r}: {exc}") from None
+    return AutoModelForTokenClassification.from_pretrained(m.name_or_path, **kwargs)
 
 
 def _precision_flags(precision: str) -> dict:
@@ -114,8 +133,11 @@ def _last_checkpoint(ckpt_dir: Path) -> str | None:
 
 
 def _datasets(cfg: TrainConfig, tokenizer, splits: dict[str, list[Example]]):
+    from govner.model import feature_names
+
     report = AlignmentReport()
-    ds = {name: build_dataset(exs, tokenizer, cfg.data.max_length, cfg.data.stride, cfg.data.cache_dir, report)
+    ds = {name: build_dataset(exs, tokenizer, cfg.data.max_length, cfg.data.stride, cfg.data.cache_dir, report,
+                              feature_names(cfg.model.rule_features, cfg.model.word_features))
           for name, exs in splits.items()}
     check_alignment(report, cfg.data.unalignable)
     return ds, report
@@ -135,7 +157,7 @@ def run_training(cfg: TrainConfig, resume: bool = False,
     callers that build training sets in memory (e.g. annotation-loop simulations).
     """
     import transformers
-    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer
+    from transformers import EarlyStoppingCallback, Trainer
 
     transformers.logging.set_verbosity_warning()
     if cfg.training.num_threads:
@@ -176,7 +198,7 @@ def run_training(cfg: TrainConfig, resume: bool = False,
     trainer = Trainer(
         model=model, args=targs, train_dataset=ds["train"].remove_columns(["example", "window_start"]),
         eval_dataset=ds["dev"].remove_columns(["example", "window_start"]),
-        data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8),
+        data_collator=TokenBatchCollator(tokenizer, pad_to_multiple_of=8),
         processing_class=tokenizer, compute_metrics=_compute_metrics, callbacks=callbacks,
     )
     started = time.time()
