@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 import torch
 
 from govner.data import TokenBatchCollator, load_examples, token_tags, tokenize, window_features
@@ -179,3 +180,20 @@ def test_tiny_training_with_rule_features(tmp_path, monkeypatch):
     assert saved["model_type"] == "govner_bert" and saved["rule_dropout"] == cfg.model.rule_dropout
     assert saved["token_features"] == [RULE_TAGS, WORD_TAGS]
     assert Predictor.from_pretrained(tmp_path / "run", device="cpu").features == [RULE_TAGS, WORD_TAGS]
+
+
+@pytest.fixture(scope="module")
+def feature_predictor(tmp_path_factory, tok):
+    out = tmp_path_factory.mktemp("govbert")
+    tiny_govbert().save_pretrained(out)
+    save_tokenizer(tok, out)
+    return Predictor.from_pretrained(out, device="cpu", max_length=16, stride=7)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list("体育总局负责（）、增长10%。，元亿 \t\n\u3000\u2028\u200b\ufeffＡ１％😀𠮷e\u0301ab")),
+                    max_size=60))
+def test_feature_model_offsets_on_adversarial_text(feature_predictor, text):
+    """Width folding, zero-width and astral characters: features and entities stay aligned."""
+    for e in feature_predictor.predict(text):
+        assert e["text"] == text[e["start"]:e["end"]] and 0 <= e["start"] < e["end"] <= len(text)
