@@ -209,7 +209,7 @@ def test_steps_resume_and_export(tmp_path):
     assert len(AutoTokenizer.from_pretrained(str(out))) == 21128
     card = (out / "README.md").read_text(encoding="utf-8")
     assert mine in card and card.count(KEEP_START) == 1  # a re-export keeps the hand-written section
-    for needle in ("tokens seen: 8,192", "Pretrained vs random initialisation", "Xinwen Lianbo",
+    for needle in ("Tokens seen: 8,192", "Pretrained vs random initialisation", "Xinwen Lianbo",
                    "MLM loss", "Reproduce", "Hardware"):
         assert needle in card
     state = json.loads((out / "pretrain_state.json").read_text(encoding="utf-8"))
@@ -217,3 +217,22 @@ def test_steps_resume_and_export(tmp_path):
 
     with pytest.raises(GovnerError, match="no checkpoint"):
         train(tiny_cfg(tmp_path / "c"), resume=True)
+
+
+def test_continued_model_counts_every_stage(tmp_path):
+    """``init_from`` a govner-pretrained model: the card adds up the tokens of both runs."""
+    from govner.pretrain import train
+
+    first = train(tiny_cfg(tmp_path / "a", "max_steps=3"), command="first")
+    second = train(tiny_cfg(tmp_path / "b", "max_steps=2", f"init_from={tmp_path / 'a' / 'model'}", "w2v_init=false"),
+                   command="second")
+    card = (tmp_path / "b" / "model" / "README.md").read_text(encoding="utf-8")
+    assert f"Tokens seen: {first.tokens + second.tokens:,} in 2 stages" in card
+    assert "| 1 | " in card and "| first |" in card
+    state = json.loads((tmp_path / "b" / "model" / "pretrain_state.json").read_text(encoding="utf-8"))
+    assert [s["tokens"] for s in state["data"]["earlier_stages"]] == [first.tokens]
+    # a resumed continuation keeps the stages it started with, whatever init_from holds now
+    third = train(tiny_cfg(tmp_path / "b", "max_steps=4", f"init_from={tmp_path / 'a' / 'model'}",
+                           "w2v_init=false"), resume=True, command="second")
+    card = (tmp_path / "b" / "model" / "README.md").read_text(encoding="utf-8")
+    assert f"Tokens seen: {first.tokens + third.tokens:,} in 2 stages" in card

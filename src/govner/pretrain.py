@@ -213,6 +213,45 @@ def log_jsonl(path: Path, record: dict) -> None:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+# ---------------------------------------------------------------- stages
+
+STAGES_NAME = "earlier_stages.json"
+
+
+def stage_record(config: dict, state: dict, command: str = "") -> dict:
+    """One pretraining run, as the card's stage table lists it."""
+    last = state["evals"][-1] if state.get("evals") else {}
+    init = config.get("init_from") or ("word2vec embeddings" if config.get("w2v_init") else "random")
+    return {"init": init, "steps": state["step"], "tokens": state["tokens"],
+            "minutes": round(state["elapsed"] / 60, 1), "lr": config["lr"], "seed": config["seed"],
+            "corpus_acc": (last.get("corpus") or {}).get("acc"), "command": command}
+
+
+def earlier_stages(cfg: PretrainConfig, resume: bool) -> list[dict]:
+    """The runs behind ``init_from``, so that a continued model's card counts every token it saw.
+
+    Read from ``init_from`` when a run starts and kept in the checkpoint dir: an in-place
+    continuation (``output_dir == init_from``) overwrites ``init_from`` at its first export,
+    so a resumed run must not read it again.
+    """
+    kept = cfg.path(cfg.checkpoint_dir) / STAGES_NAME
+    if resume and kept.is_file():
+        return json.loads(kept.read_text(encoding="utf-8"))
+    stages: list[dict] = []
+    if cfg.init_from:
+        saved_path = cfg.path(cfg.init_from) / "pretrain_state.json"
+        if saved_path.is_file():
+            saved = json.loads(saved_path.read_text(encoding="utf-8"))
+            stages = saved["data"].get("earlier_stages", []) + [
+                stage_record(saved["config"], saved["state"], saved["data"].get("command", ""))]
+        else:  # e.g. bert-base-chinese: pretrained elsewhere
+            stages = [{"init": str(cfg.init_from), "steps": None, "tokens": None, "minutes": None, "lr": None,
+                       "seed": None, "corpus_acc": None, "command": "not pretrained by govner"}]
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(json.dumps(stages, ensure_ascii=False, indent=1), encoding="utf-8")
+    return stages
+
+
 # ---------------------------------------------------------------- the loop
 
 def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> TrainState:
@@ -223,6 +262,7 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
     tok = build_tokenizer(cfg.vocab_path and cfg.path(cfg.vocab_path))
     vocab_size = len(tok)
     data = build_or_load(cfg, workers=cfg.num_threads)
+    data.meta = {**data.meta, "earlier_stages": earlier_stages(cfg, resume), "command": command}
     model = build_model(cfg, vocab_size)
     ckpt = cfg.path(cfg.checkpoint_dir) / CKPT_NAME
     log_path = cfg.path(cfg.log_path)

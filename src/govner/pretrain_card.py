@@ -68,10 +68,30 @@ config, from random initialisation (`--set model.init=random`); dev and test mic
 """
 
 
+def _stages_text(stages: list[dict], state) -> str:
+    """Cumulative tokens and a table of the runs, when this run continued earlier ones."""
+    if not stages:
+        return f"- **Tokens seen: {state.tokens:,}**.\n"
+    known = [s["tokens"] for s in stages if s.get("tokens") is not None]
+    total = sum(known) + state.tokens
+    rows = "\n".join(
+        f"| {i} | {s['init']} | {s['steps'] if s['steps'] is not None else '—'} | "
+        f"{s['tokens'] if s['tokens'] is None else format(s['tokens'], ',')} | "
+        f"{s['minutes'] if s['minutes'] is not None else '—'} | {s['lr'] if s['lr'] is not None else '—'} | "
+        f"{'—' if s.get('corpus_acc') is None else format(s['corpus_acc'], '.3f')} | {s.get('command') or ''} |"
+        for i, s in enumerate(stages, 1))
+    unknown = " (plus the unknown pretraining of the model it started from)" if len(known) < len(stages) else ""
+    return (f"- **Tokens seen: {total:,} in {len(stages) + 1} stages**{unknown}; the earlier stages:\n\n"
+            f"  | stage | initialised from | steps | tokens | minutes | peak lr | held-out corpus acc | command |\n"
+            f"  |---:|---|---:|---:|---:|---:|---:|---|\n"
+            + "\n".join("  " + r for r in rows.split("\n")) + "\n\n")
+
+
 def write_card(path: Path, cfg: PretrainConfig, state, meta: dict, command: str, params: int = 0,
                kept: str = "") -> None:
     """``kept``: the marked section of the card being replaced (:func:`kept_section`)."""
     kept = kept or _comparison_placeholder()
+    total_tokens = state.tokens + sum(s["tokens"] or 0 for s in meta.get("earlier_stages") or [])
     last = state.evals[-1] if state.evals else {}
     final = "; ".join(f"**{k}**: MLM loss {v['loss']:.3f}, masked-token accuracy {v['acc']:.3f} "
                       f"({v['masked']:,} masked tokens)" for k, v in last.items() if isinstance(v, dict))
@@ -119,7 +139,7 @@ evaluation scores the same positions; accuracy is top-1 over all masked position
 
 {kept}## Training
 
-- Steps: {state.step:,} of batch {cfg.batch_size} × {cfg.max_len} tokens; **tokens seen: {state.tokens:,}**
+{_stages_text(meta.get("earlier_stages") or [], state)}- This run: {state.step:,} steps of batch {cfg.batch_size} × {cfg.max_len} tokens; {state.tokens:,} tokens
   ({state.masked:,} masked predictions); {state.epoch} full passes over the packed data plus
   {state.pos:,} sequences.
 - Training time: {state.elapsed / 60:.1f} min of optimizer steps; throughput {tps:,.0f} tokens/s.
@@ -176,7 +196,7 @@ Packed training sequences: {meta.get('train_sequences', 0):,} × {cfg.max_len}.
 
 ## Limitations
 
-- Short pretraining ({state.tokens:,} tokens vs billions for bert-base-chinese): expect much lower
+- Short pretraining ({total_tokens:,} tokens vs billions for bert-base-chinese): expect much lower
   quality than bert-base-chinese; use it where no hub model can be downloaded.
 - News-register corpus (2012–2026) plus a small amount of government-report text.
 """
