@@ -3,12 +3,13 @@
 
 Why: the corpus is small (2,882 training sentences) and the shipped encoder was pretrained
 on two CPU cores; fine-tuned on the characters alone it memorises the training documents
-(dev micro F1 0.43). Two kinds of knowledge that carry over to unseen reports are given to
+(dev micro F1 0.48). Two kinds of knowledge that carry over to unseen reports are given to
 it as inputs instead:
 
 - ``rule_tags``: the BIO tag the regex tagger of :mod:`govner.rules` gives each token. The
   rules encode the guide's surface patterns (numbers with units, ``（X、Y负责）`` lead-unit
-  lists, ``…工程/项目`` names); the network spends its capacity on what they get wrong.
+  lists, ``…工程/项目`` names); the network is meant to learn only what they get wrong
+  (measured so far: it learns no correction that holds on dev; see the model card).
   This is spaCy's ``entity_ruler`` feeding ``ner``, done inside the network.
 - ``word_tags``: jieba's word boundaries and part of speech (:mod:`govner.lexical`).
 
