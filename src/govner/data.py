@@ -185,25 +185,34 @@ def tokenize(tokenizer, text: str) -> Tokens:
     return Tokens(list(enc["input_ids"]), spans)
 
 
-def token_tags(ex: Example, toks: Tokens, report: AlignmentReport | None = None) -> list[str]:
-    """A BIO tag per token; spans off token boundaries are widened and reported."""
-    tags = ["O"] * len(toks.spans)
-    for start, end, label in ex.spans:
-        covered = [i for i, (s, e) in enumerate(toks.spans) if s < end and e > start]
-        if report is not None:
-            report.spans += 1
-        if not covered:  # only whitespace or characters the tokenizer drops
-            if report is not None:
-                report.unaligned.append(Unaligned(ex.file, ex.task_id, start, end, label,
-                                                  ex.text[start:end], (start, start)))
-            continue
-        ws, we = toks.spans[covered[0]][0], toks.spans[covered[-1]][1]
-        if (ws, we) != (start, end) and report is not None:
-            report.unaligned.append(Unaligned(ex.file, ex.task_id, start, end, label,
-                                              ex.text[start:end], (ws, we)))
+def bio_tags(spans: Iterable[tuple[int, int, str]], token_spans: Sequence[tuple[int, int]],
+             on_span=None) -> list[str]:
+    """A BIO tag per token for character spans: a span covers every token it overlaps.
+
+    The one projection of spans onto tokens, for gold spans (training labels) and rule spans
+    (the ``rule_tags`` model input) alike. ``on_span(start, end, label, covered)`` sees the
+    token indices each span covers, for alignment reports.
+    """
+    tags = ["O"] * len(token_spans)
+    for start, end, label in spans:
+        covered = [i for i, (s, e) in enumerate(token_spans) if s < end and e > start]
+        if on_span is not None:
+            on_span(start, end, label, covered)
         for k, i in enumerate(covered):
             tags[i] = f"{'B' if k == 0 else 'I'}-{label}"
     return tags
+
+
+def token_tags(ex: Example, toks: Tokens, report: AlignmentReport | None = None) -> list[str]:
+    """A BIO tag per token; spans off token boundaries are widened and reported."""
+    def check(start: int, end: int, label: str, covered: list[int]) -> None:
+        report.spans += 1
+        # no covered token: only whitespace or characters the tokenizer drops
+        widened = (toks.spans[covered[0]][0], toks.spans[covered[-1]][1]) if covered else (start, start)
+        if widened != (start, end):
+            report.unaligned.append(Unaligned(ex.file, ex.task_id, start, end, label, ex.text[start:end], widened))
+
+    return bio_tags(ex.spans, toks.spans, check if report is not None else None)
 
 
 # --- features ---------------------------------------------------------------------------
@@ -251,10 +260,10 @@ def _tokenizer_fingerprint(tokenizer) -> str:
 
 def content_hash(examples: list[Example], tokenizer, max_length: int, stride: int,
                  features: Sequence[str] = ()) -> str:
-    from govner.model import feature_version
+    from govner.model import FEATURES
 
     h = hashlib.sha256()
-    versions = [[name, feature_version(name)] for name in features]
+    versions = [[name, FEATURES[name].version] for name in features]
     h.update(json.dumps([FEATURES_VERSION, max_length, stride, versions, _tokenizer_fingerprint(tokenizer)]).encode())
     from govner.predict import normalize_with_map
 

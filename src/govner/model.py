@@ -34,26 +34,20 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig, BertForTokenClassification
 
+from govner.data import bio_tags
 from govner.lexical import NUM_WORD_TAGS, token_word_tags
+from govner.rules import RULES_VERSION, rule_entities
 from govner.schema import BIO_TAGS, TAG2ID
 
 
 def token_rule_tags(text: str, token_spans: Sequence[tuple[int, int]]) -> list[int]:
     """The rule tagger's entities on ``text`` as one BIO tag id per token.
 
-    ``token_spans`` are the tokens' character spans in ``text``. A rule entity covers every
-    token it overlaps, exactly as gold spans are projected onto tokens for training.
+    ``token_spans`` are the tokens' character spans in ``text``; rule spans are projected
+    onto them exactly as gold spans are for training (:func:`govner.data.bio_tags`).
     """
-    from govner.rules import rule_entities
-
-    tags = [TAG2ID["O"]] * len(token_spans)
-    for ent in rule_entities(text):
-        first = True
-        for i, (s, e) in enumerate(token_spans):
-            if s < ent["end"] and e > ent["start"]:
-                tags[i] = TAG2ID[f"{'B' if first else 'I'}-{ent['label']}"]
-                first = False
-    return tags
+    spans = ((e["start"], e["end"], e["label"]) for e in rule_entities(text))
+    return [TAG2ID[t] for t in bio_tags(spans, token_spans)]
 
 
 @dataclass(frozen=True)
@@ -70,23 +64,13 @@ class TokenFeature:
         return self.size - 1
 
 
-def _rules_version() -> str:
-    from govner.rules import RULES_VERSION
-
-    return RULES_VERSION
-
-
 RULE_TAGS = "rule_tags"
 WORD_TAGS = "word_tags"
 FEATURES: dict[str, TokenFeature] = {
-    RULE_TAGS: TokenFeature(RULE_TAGS, len(BIO_TAGS) + 1, token_rule_tags, "rules"),
+    RULE_TAGS: TokenFeature(RULE_TAGS, len(BIO_TAGS) + 1, token_rule_tags, RULES_VERSION),
     WORD_TAGS: TokenFeature(WORD_TAGS, NUM_WORD_TAGS, token_word_tags, "jieba-pos-1"),
 }
 RULE_NONE = FEATURES[RULE_TAGS].none
-
-
-def feature_version(name: str) -> str:
-    return _rules_version() if name == RULE_TAGS else FEATURES[name].version
 
 
 def feature_names(rule_features: bool, word_features: bool) -> list[str]:
