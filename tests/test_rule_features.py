@@ -179,7 +179,36 @@ def test_tiny_training_with_rule_features(tmp_path, monkeypatch):
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["model_type"] == "govner_bert" and saved["rule_dropout"] == cfg.model.rule_dropout
     assert saved["token_features"] == [RULE_TAGS, WORD_TAGS]
+    assert saved["feature_versions"] == {name: FEATURES[name].version for name in (RULE_TAGS, WORD_TAGS)}
     assert Predictor.from_pretrained(tmp_path / "run", device="cpu").features == [RULE_TAGS, WORD_TAGS]
+
+
+def test_the_rule_feature_version_follows_the_rules_source():
+    """An edit to rules.py without a RULES_VERSION bump must still miss the dataset cache."""
+    import hashlib
+
+    import govner.rules
+
+    source = Path(govner.rules.__file__).read_bytes()
+    assert FEATURES[RULE_TAGS].version == f"{govner.rules.RULES_VERSION}+{hashlib.sha256(source).hexdigest()[:10]}"
+
+
+def test_predictor_warns_when_the_rules_changed_since_training(tok, tmp_path, caplog):
+    model = tiny_govbert()
+    model.config.feature_versions = {RULE_TAGS: "rules-0.0.1+0123456789", WORD_TAGS: FEATURES[WORD_TAGS].version}
+    model.save_pretrained(tmp_path)
+    save_tokenizer(tok, tmp_path)
+    with caplog.at_level("WARNING", logger="govner.predict"):
+        Predictor.from_pretrained(tmp_path, device="cpu")
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "rules-0.0.1+0123456789" in warned[0] and FEATURES[RULE_TAGS].version in warned[0]
+    assert str(tmp_path) in warned[0] and "retrain" in warned[0]
+    caplog.clear()
+    model.config.feature_versions = {name: FEATURES[name].version for name in (RULE_TAGS, WORD_TAGS)}
+    model.save_pretrained(tmp_path)
+    with caplog.at_level("WARNING", logger="govner.predict"):
+        Predictor.from_pretrained(tmp_path, device="cpu")
+    assert not caplog.records
 
 
 @pytest.fixture(scope="module")

@@ -353,12 +353,38 @@ SEED_CASES = [
     ("区“两旧”专班、区房管局、各相关街镇", [("区房管局", LEAD)]),  # no quote marks inside spans
     ("推进单位", []),
     ("加装、更新住宅电梯500部以上（牵头单位：住建厅）。", [("住宅电梯", IND), ("500部以上", VAL), ("住建厅", LEAD)]),
+    # rules-0.3.0, from train-split misses: a quoted name before its value, quote marks outside
+    ("完成“小升规”3家、“下升上”1家、“个转企”11家。",
+     [("小升规", IND), ("3家", VAL), ("下升上", IND), ("1家", VAL), ("个转企", IND), ("11家", VAL)]),
+    ("比“四经普”增长29.8%。", [("增长29.8%", VAL)]),  # a baseline, not what is measured
+    # one VALUE for a `、` list (`均`, `分别`): every item is measured; a bare list is not
+    ("一般固废全年处置率、危险废物处置率均达100%。",
+     [("一般固废全年处置率", IND), ("危险废物处置率", IND), ("100%", VAL)]),
+    ("全年各类生产安全事故数、亡人数分别下降37%、50%。",
+     [("生产安全事故数", IND), ("亡人数", IND), ("37%", VAL), ("50%", VAL)]),
+    # verbs before a counted thing stay outside; the counted thing stops at the next verb
+    ("新增投放垃圾桶2000个。", [("垃圾桶", IND), ("2000个", VAL)]),
+    ("全镇投入1.3亿元。", [("投入", IND), ("1.3亿元", VAL)]),  # like the guide's `投资600万元`
+    ("3个国家区域医疗中心投入运营。", [("3个", VAL), ("国家区域医疗中心", IND)]),
+    ("新建1万亩高标准农田。", [("1万亩", VAL), ("高标准农田", IND)]),  # a unit, not only a measure word
+    ("发动5000人次党员群众,全力做好水源调度。", [("5000人次", VAL), ("党员群众", IND)]),
+    ("已整改67938件,整改率达99.36%。", [("67938件", VAL), ("整改率", IND), ("99.36%", VAL)]),
+    # PROJECT: the work word of a listed work; a lead `新建` is build context
+    ("有序推进步行街、松山公园改造提升、杜前公路立面改造。", [("步行街", PRO), ("松山公园改造提升", PRO)]),
+    ("谋划新建凤桥镇图书馆、文体中心,打造“15分钟公共文化服务圈”。", [("凤桥镇图书馆", PRO)]),
+    ("加快推进达才村爱国主义教育基地建设。", [("达才村爱国主义教育基地", PRO)]),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), SEED_CASES, ids=[t[:16] for t, _ in SEED_CASES])
 def test_real_sentences(text: str, expected: list[tuple[str, str]]) -> None:
     assert spans(text) == expected
+
+
+def test_a_bare_list_before_a_count_is_not_a_list_of_indicators() -> None:
+    """Without `分别`/`均` the items are names counted together (`…4个试点村`), not measures."""
+    found = spans("对石涌、半仙山、村尾、六甲4个试点村开展评价。", IND)
+    assert not {"石涌", "半仙山", "村尾"} & {t for t, _ in found}
 
 
 def test_lead_offices_in_national_responsibility_notes() -> None:

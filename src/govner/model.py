@@ -27,13 +27,16 @@ instead of a BERT that silently ignores its feature inputs.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig, BertForTokenClassification
 
+from govner import lexical, rules
 from govner.data import bio_tags
 from govner.lexical import NUM_WORD_TAGS, token_word_tags
 from govner.rules import RULES_VERSION, rule_entities
@@ -64,11 +67,21 @@ class TokenFeature:
         return self.size - 1
 
 
+def source_fingerprint(module) -> str:
+    """A short hash of a module's source file.
+
+    Why: a rule edited without bumping ``RULES_VERSION`` would otherwise hit the dataset
+    cache built with the old rules, and train on stale rule tags without a word.
+    """
+    return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()[:10]
+
+
 RULE_TAGS = "rule_tags"
 WORD_TAGS = "word_tags"
 FEATURES: dict[str, TokenFeature] = {
-    RULE_TAGS: TokenFeature(RULE_TAGS, len(BIO_TAGS) + 1, token_rule_tags, RULES_VERSION),
-    WORD_TAGS: TokenFeature(WORD_TAGS, NUM_WORD_TAGS, token_word_tags, "jieba-pos-1"),
+    RULE_TAGS: TokenFeature(RULE_TAGS, len(BIO_TAGS) + 1, token_rule_tags,
+                            f"{RULES_VERSION}+{source_fingerprint(rules)}"),
+    WORD_TAGS: TokenFeature(WORD_TAGS, NUM_WORD_TAGS, token_word_tags, f"jieba-pos-1+{source_fingerprint(lexical)}"),
 }
 RULE_NONE = FEATURES[RULE_TAGS].none
 
@@ -81,7 +94,7 @@ class GovBertConfig(BertConfig):
     model_type = "govner_bert"
 
     def __init__(self, token_features: Sequence[str] = (RULE_TAGS,), rule_dropout: float = 0.1,
-                 rule_prior: float = 2.0, **kwargs):
+                 rule_prior: float = 2.0, feature_versions: dict[str, str] | None = None, **kwargs):
         super().__init__(**kwargs)
         unknown = [f for f in token_features if f not in FEATURES]
         if unknown:
@@ -89,6 +102,19 @@ class GovBertConfig(BertConfig):
         self.token_features = list(token_features)
         self.rule_dropout = rule_dropout
         self.rule_prior = rule_prior
+        #: how each feature was computed when the model was trained (see :func:`stale_features`)
+        self.feature_versions = dict(feature_versions or {})
+
+
+def stale_features(config: GovBertConfig) -> list[str]:
+    """Features whose code changed since the model was trained, one line each.
+
+    Why: the model learnt what the training-time rules get wrong; served with other rules,
+    its inputs differ from what it was trained on and its scores no longer hold.
+    """
+    return [f"{name}: trained with {config.feature_versions[name]}, now {FEATURES[name].version}"
+            for name in config.token_features
+            if name in config.feature_versions and config.feature_versions[name] != FEATURES[name].version]
 
 
 class GovBertForTokenClassification(BertForTokenClassification):

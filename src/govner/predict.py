@@ -32,6 +32,7 @@ Rules (documented here because they decide what users get):
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 from govner.errors import GovnerError
 from govner.schema import BY_CODE, Entity, make_entity
 from govner.windows import Window, make_windows
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import torch
@@ -209,7 +212,7 @@ class Predictor:
         import torch
         from transformers import AutoModelForTokenClassification
 
-        import govner.model  # noqa: F401  registers the feature architecture with the Auto classes
+        import govner.model  # registers the feature architecture with the Auto classes
         from govner.tokenizer import load_tokenizer
 
         path = Path(model_dir)
@@ -230,6 +233,10 @@ class Predictor:
         # float32 whatever the checkpoint's dtype (pretraining saves bf16): exact on CPU, and
         # the reference the float16 path is checked against on GPU.
         model = AutoModelForTokenClassification.from_pretrained(str(path), dtype=torch.float32)
+        if isinstance(model.config, govner.model.GovBertConfig):
+            for line in govner.model.stale_features(model.config):
+                log.warning("%s: %s; the model was trained on other feature inputs than it now gets: "
+                            "retrain it for trustworthy scores", path, line)
         limit = model.config.max_position_embeddings
         trained_length, trained_stride = training_window(path)
         if max_length is None:

@@ -22,7 +22,7 @@ from govner.schema import Entity, make_entity
 from govner.validate import bad_edge_char
 
 #: Bump whenever a rule changes, so pre-labels in Label Studio name the rules that made them.
-RULES_VERSION = "rules-0.2.0"
+RULES_VERSION = "rules-0.3.0"
 
 # ---------------------------------------------------------------------------
 # Shared character classes
@@ -221,11 +221,12 @@ INDICATOR_LEXICON: tuple[str, ...] = tuple(sorted(
 _LEAD_STRIP = re.compile(r"(?:\d{4}年度?|\d+年内|新[（(][改续扩]+[)）]建|建设(?!用地|规模|进度|资金)|" + _alt("""
     其中 全年 全镇 全县 全市 全区 全省 全社会 全乡 全街道 全镇域 每年 所有 各类 各项 各级 各 两级
     今年以来 今年 去年 上年 当年 年内 新一轮 镇内 区内 县内 市内 村内 我镇 本镇
-    和 及 并 但 而 又如 比如 例如 分别 已 成功 获批 获得 拥有 新入选 入选 主要 目标 计划 预计
+    和 及 并 但 而 又如 比如 例如 分别 已 成功 获批 获得 拥有 新入选 入选 主要 计划 预计
     力争 确保 争取 全力 力促 争创 完成 实现 达成 引进 培育 培养 支持 新培育 新增 新建 建成 新改建 改造 提升
     创建 实施 开展 举办 招引 开发 打造 推进 推动 加快 组织 累计 共 签约 更新 加装 新认定 认定 发放
     带动 吸引 谋划 落实 调整 整治 整改 首批 上榜 盘活 清理 办结 办理 转化 拆除 转移 修复 处置 修缮 流转 减轻
-""").replace("建成", "建成(?!区)") + ")+")
+    投放 筛查 招募 留用 派发 征集 种植 释放 认领 接种
+""").replace("建成", "建成(?!区)") + "|投入(?=[\u4e00-\u9fff]{2})|目标(?!完成)" + ")+")
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
 #: comparison fillers (`同比`, `比上年`) are outside both spans.
 _TAIL_STRIP = re.compile(
@@ -276,6 +277,13 @@ def _phrase_before(text: str, end: int, floor: int) -> tuple[int, int] | None:
         open_at = max(text.rfind("(", floor, end), text.rfind("（", floor, end))
         if open_at > floor:
             return _phrase_before(text, open_at, floor)
+    # `完成“小升规”3家`: a quoted name right before the value; the quote marks stay outside.
+    if start == end and end > floor + 1 and text[end - 1] in _CLOSE_QUOTES:
+        open_at = max(text.rfind(q, floor, end - 1) for q in _OPEN_QUOTES)
+        body = text[open_at + 1:end - 1]
+        if (open_at >= floor and 2 <= len(body) <= _MAX_INDICATOR and not any(c in _DELIMS for c in body)
+                and not re.search("[比较]$", text[floor:open_at])):  # `比“四经普”增长29.8%`: a baseline
+            return open_at + 1, end - 1
     if re.search("(?:[的和及与]|(?<!控制|稳定|保持|维持)在)$", text[start:end]):
         return None  # `省委确定的14项改革`, `…生态岛和11个分岛`, `在10个领域`: the noun follows the VALUE
     return _strip_phrase(text, start, end)
@@ -301,8 +309,8 @@ def _strip_phrase(text: str, start: int, end: int, keep_start: bool = False) -> 
     for _ in range(4):
         before = (start, end)
         lead = _LEAD_STRIP.match(text, start, end)
-        if lead and lead.end() < end:
-            start = lead.end()
+        if lead and lead.end() < end and not re.fullmatch("[率数量额]", text[lead.end():end]):
+            start = lead.end()  # but `整改率`, `目标完成率` keep their verb: `率` alone names nothing
         verbs = [m.end() for m in _INNER_VERB.finditer(text, start, end)]
         if verbs and verbs[-1] == end:
             return None  # `重点关注249亩…`: the phrase is a verb, the counted thing follows
@@ -370,11 +378,31 @@ def indicator_spans(
             limit = values[i + 1][0] if i + 1 < len(values) else len(text)
             found = _category_after(text, vend, limit) or _counted_after(text, vend, limit)
         if found:
+            # `一般固废处置率、危险废物处置率均达100%`: each item of a `、` list that one VALUE
+            # serves (`分别`, `均`) is measured too; a bare `X、Y4个` is a list of names.
+            if re.search("分别|均|都|合计|共计", text[found[1]:vstart]):
+                indicators.extend((s, e, 0.5) for s, e in _coordinated_before(text, found[0], floor))
             in_lexicon = text[found[0]:found[1]] in INDICATOR_LEXICON
             owner[i] = len(indicators)
             indicators.append((found[0], found[1], 0.8 if in_lexicon else 0.6))
     kept = [v for i, v in enumerate(values) if i not in absorbed]
     return [x for x in indicators if x[0] >= 0], kept
+
+
+def _coordinated_before(text: str, start: int, floor: int) -> list[tuple[int, int]]:
+    """The items of a `X、Y、` list ending right before the INDICATOR at ``start``."""
+    items: list[tuple[int, int]] = []
+    while start - 1 > floor and text[start - 1] == "、":
+        end = start - 1
+        start = end
+        while start > floor and not _is_delim(text, start - 1):
+            start -= 1
+        found = _strip_phrase(text, start, end)
+        if found is None or found[1] != end:
+            break  # `…，加快产业数字化、数字产业化`: an item that is no name ends the list
+        items.insert(0, found)
+        start = found[0]
+    return items
 
 
 def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
@@ -395,10 +423,11 @@ def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
 _COUNTED_STOP = re.compile(_alt("""
     新开工 新建 新增 全覆盖 覆盖 之一 进入 建设 竣工 投产 落地 开工 建成 完成 以上 创建 落户 签约 入驻
     通过 达到 实现 安装 加强 得到 揭牌 运行 布局 入选 参赛 获评 获得 获批 的 和 与 及 被 为 是 在 有
+    投入 获 开展 免费 全部 提供
 """))
 #: Verbs that also occur inside names (`慢行交通品质提升示范街道`): no safe cut point.
 _COUNTED_AMBIGUOUS = re.compile("提升|改造|整治|治理|服务")
-_MEASURE_END = re.compile("[个家项所座条只名套户]$")
+_MEASURE_END = re.compile("(?:[个家项所座条只名套户栋处亩台辆间]|人次)$")
 
 
 def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
@@ -408,9 +437,9 @@ def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
     end = vend
     while end < limit and text[end] not in _DELIMS:
         end += 1
-    stop = _COUNTED_STOP.search(text, vend, end) or _INNER_VERB.search(text, vend, end)
-    if stop:
-        end = stop.start()
+    stops = [m.start() for m in (_COUNTED_STOP.search(text, vend, end), _INNER_VERB.search(text, vend, end)) if m]
+    if stops:
+        end = min(stops)
     elif end == limit and limit < len(text):
         return None  # the phrase runs into the next VALUE: it is that VALUE's INDICATOR
     phrase = text[vend:end]
@@ -580,6 +609,7 @@ _PROJECT_HEAD = re.compile(
     "(?:恐龙|游乐|植物|动物|湿地|生态|科技|创业|采摘)园|乐园|庄园|"
     "(?:接待|服务|展示|集结|活动|体育|会展|物流)中心|铁路|复线|机场|水库|新城|厂房|大楼|大厦|综合楼|敬老院|"
     "卫生院|绿道|步行街|延伸段|陆港|码头|航道|船闸|水电站|广场|体育馆|图书馆|博物馆|安置房|停车场|"
+    "技师学院|航天港|科创港|口岸|人才公寓|(?:教育|实践)基地|实验站|文化公园|展馆|(?:文体|科创|运营|党群)中心|"
     "[至到][\u4e00-\u9fff]{1,6}?段)"
     # `横沥东坑合建污水处理厂二期扩建工程`: a phase and a works word after the facility belong to it.
     "(?:[一二三四五]期)?(?:(?:扩建|改建|迁建|新建|提升|改造)?(?:工程|项目))?"
@@ -587,7 +617,7 @@ _PROJECT_HEAD = re.compile(
 #: The guide's PROJECT needs a building context: it is to be built, started, completed, advanced.
 _BUILD_CONTEXT = re.compile(
     "建设|推进|开工|完成|建成|竣工|启动|投用|实施|加快|新建|续建|落地|攻坚|动工|改造|扩建|通车|通水|通航|贯通|"
-    "开园|完工|交付|扩容|前期|选址|筹建|迁建"
+    "开园|完工|交付|扩容|前期|选址|筹建|迁建|谋划|设计|启用|投入使用|建设运行|加码"
 )
 #: Generic classes, campaigns, programmes, designations: never PROJECTs.
 _GENERIC_PROJECT = re.compile(
@@ -684,6 +714,9 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
         joined = re.match(r"及[\u4e00-\u9fff]{1,8}?(?:项目|工程)", text[end:])
         if joined:
             end += joined.end()
+        works = re.match("(?:改扩建|扩建|迁建|改建|改造提升)(?=[、等和及])", text[end:])
+        if works:
+            end += works.end()  # `长潭水库扩建等工程`: in a list of works the work word is part of the name
         gloss = _NAME_GLOSS.match(text, end)
         if gloss:
             end = gloss.end()  # `渝昆高铁（渝宜段）`, `总部大楼(国威大厦)`: the bracket belongs to the name
@@ -694,12 +727,12 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
         if found and found[-1][1] >= end:
             continue
         start = _walk_left(text, m.start())
-        if not _in_build_clause(text, start, end):
-            continue
         if start > 0 and text[start - 1] in _OPEN_QUOTES:
             continue  # quoted names are slogans and campaigns (`“双一号工程”`)
         lead = _NAME_LEAD.match(text, start, end)
-        start = lead.end() if lead else start
+        start = lead.end() if lead else start  # `谋划新建凤桥镇图书馆`: the `新建` is the build context
+        if not _in_build_clause(text, start, end):
+            continue
         bare = m.group(0) in ("项目", "工程")
         if end - start - len(m.group(0)) < (3 if bare else 2) or not _project_ok(text[start:end]):
             continue  # `露营项目`, `主体工程` say too little

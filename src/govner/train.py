@@ -42,7 +42,7 @@ def build_model(cfg: TrainConfig, tokenizer):
     """Pretrained weights with a fresh head, or a randomly initialised BERT of ``model.arch``."""
     from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig
 
-    from govner.model import GovBertConfig, GovBertForTokenClassification, feature_names
+    from govner.model import FEATURES, GovBertConfig, GovBertForTokenClassification, feature_names
 
     m = cfg.model
     kwargs = dict(num_labels=len(TAG2ID), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
@@ -67,7 +67,8 @@ def build_model(cfg: TrainConfig, tokenizer):
                               f"{config_dict.get('model_type')!r}; set {key}: false")
         base = {k: v for k, v in (config_dict or {}).items() if k not in ("model_type", "architectures")}
         mconf = GovBertConfig(**{**base, **kwargs, "token_features": features, "rule_dropout": m.rule_dropout,
-                                 "rule_prior": m.rule_prior})
+                                 "rule_prior": m.rule_prior,
+                                 "feature_versions": {name: FEATURES[name].version for name in features}})
         if m.init == "random":
             return GovBertForTokenClassification(mconf)
         model = GovBertForTokenClassification.from_pretrained(m.name_or_path, config=mconf)
