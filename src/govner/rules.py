@@ -225,7 +225,7 @@ _LEAD_STRIP = re.compile(r"(?:\d{4}年度?|\d+年内|新[（(][改续扩]+[)）]
     力争 确保 争取 全力 力促 争创 完成 实现 达成 引进 培育 培养 支持 新培育 新增 新建 建成 新改建 改造 提升
     创建 实施 开展 举办 招引 开发 打造 推进 推动 加快 组织 累计 共 签约 更新 加装 新认定 认定 发放
     带动 吸引 谋划 落实 调整 整治 整改 首批 上榜 盘活 清理 办结 办理 转化 拆除 转移 修复 处置 修缮 流转 减轻
-    投放 筛查 招募 留用 派发 征集 种植 释放 认领 接种
+    投放 筛查 招募 留用 派发 征集 种植 释放 认领 接种 开通 接待 发布 打赢
 """).replace("建成", "建成(?!区)") + "|投入(?=[\u4e00-\u9fff]{2})|目标(?!完成)" + ")+")
 #: The verb between an INDICATOR and its VALUE (guide: `达到`, `突破`, `控制在` …) and
 #: comparison fillers (`同比`, `比上年`) are outside both spans.
@@ -236,6 +236,7 @@ _TAIL_STRIP = re.compile(
     达到 达 突破 完成 实现 控制在 稳定在 保持在 维持在 保持 维持 降至 降到 增至 升至 超过 超 可达 高达 约为
     为 是 在 有 共 共计 累计 总计 合计 分别 均 同比 年均 最高 最低 力争 以上 首次 预计 增收 接连 双双
     的 了 将 要 可 已 到 至 从 由 划分到 迈上 压缩 总数 逐步 持续 稳步 不断 全部 仅仅 仅 只有 每月 每人 每年 每户 原则上 一般
+    平均 翻番 翻一番
 """) + ")+$")
 #: Verbs that can sit anywhere in a long clause before the name (`全速推进投资` → `投资`).
 _INNER_VERB = re.compile(_alt("""
@@ -374,19 +375,34 @@ def indicator_spans(
                 indicators.append((*found, 0.6))
             continue
         found = _phrase_before(text, vstart, floor)
+        if found is not None and _VERB_PHRASE.fullmatch(text, *found):
+            found = None
         if found is None and (i + 1 == len(values) or values[i + 1][0] > vend):
             limit = values[i + 1][0] if i + 1 < len(values) else len(text)
             found = _category_after(text, vend, limit) or _counted_after(text, vend, limit)
         if found:
-            # `一般固废处置率、危险废物处置率均达100%`: each item of a `、` list that one VALUE
-            # serves (`分别`, `均`) is measured too; a bare `X、Y4个` is a list of names.
-            if re.search("分别|均|都|合计|共计", text[found[1]:vstart]):
-                indicators.extend((s, e, 0.5) for s, e in _coordinated_before(text, found[0], floor))
+            # `一般固废处置率、危险废物处置率均达100%`, `旅游总人数和总收入分别增长15%`: each
+            # item of a list that one VALUE serves (`分别`, `均`) is measured on its own
+            # (adjudication rulings); a bare `X、Y4个` is a list of names, and a joint figure
+            # (`合计`, `总体`) keeps the list whole.
+            if re.search("分别|均", text[found[1]:vstart]):
+                parts = _split_coordinated(text, *found)
+                items = _coordinated_before(text, parts[0][0], floor) + parts[:-1]
+                indicators.extend((s, e, 0.5) for s, e in items)
+                found = parts[-1]
             in_lexicon = text[found[0]:found[1]] in INDICATOR_LEXICON
             owner[i] = len(indicators)
             indicators.append((found[0], found[1], 0.8 if in_lexicon else 0.6))
     kept = [v for i, v in enumerate(values) if i not in absorbed]
     return [x for x in indicators if x[0] >= 0], kept
+
+
+def _split_coordinated(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`旅游总人数和总收入` → its two names; a part under 2 characters means no split."""
+    cuts = [m.start() for m in re.finditer("[和及与]", text[start:end])]
+    bounds = [start] + [start + c for c in cuts] + [end]
+    parts = [(bounds[0], bounds[1])] + [(b + 1, e) for b, e in zip(bounds[1:-1], bounds[2:])]
+    return parts if cuts and all(e - s >= 2 for s, e in parts) else [(start, end)]
 
 
 def _coordinated_before(text: str, start: int, floor: int) -> list[tuple[int, int]]:
@@ -423,11 +439,18 @@ def _inside_name(text: str, prev: tuple[int, int, float], vstart: int) -> bool:
 _COUNTED_STOP = re.compile(_alt("""
     新开工 新建 新增 全覆盖 覆盖 之一 进入 建设 竣工 投产 落地 开工 建成 完成 以上 创建 落户 签约 入驻
     通过 达到 实现 安装 加强 得到 揭牌 运行 布局 入选 参赛 获评 获得 获批 的 和 与 及 被 为 是 在 有
-    投入 获 开展 免费 全部 提供
+    投入 获 开展 免费 全部 提供 以及 全面
 """))
 #: Verbs that also occur inside names (`慢行交通品质提升示范街道`): no safe cut point.
-_COUNTED_AMBIGUOUS = re.compile("提升|改造|整治|治理|服务")
-_MEASURE_END = re.compile("(?:[个家项所座条只名套户栋处亩台辆间]|人次)$")
+_COUNTED_AMBIGUOUS = re.compile("提升|改造|整治|治理|服务(?![区站中机事设平体])")
+_MEASURE_END = re.compile("(?:[个家项所座条只名套户栋处亩台辆间件棵宗批]|人次|平方米)$")
+#: A phrase before a VALUE that is only a verb with its adverbs (`做优做强5个…`, `重点建设30家…`):
+#: the counted thing follows the VALUE instead.
+_VERB_PHRASE = re.compile(
+    "(?:重点|高质量|加快|全力|大力|积极|持续|继续|新|共|全面|有序|稳步|扎实|深入)*"
+    "(?:做优做强|做大做强|做强|建好|建设|上线运行|运行|种植|筹建|设立|启动|打造|办好|扶持|遴选|选拔|培养|"
+    "改造提升|提质|服务|组织|举办|招引|实施|推进|开展|建成|新建|培育|引进|认定|完成)"
+)
 
 
 def _counted_after(text: str, vend: int, limit: int) -> tuple[int, int] | None:
@@ -617,7 +640,7 @@ _PROJECT_HEAD = re.compile(
 #: The guide's PROJECT needs a building context: it is to be built, started, completed, advanced.
 _BUILD_CONTEXT = re.compile(
     "建设|推进|开工|完成|建成|竣工|启动|投用|实施|加快|新建|续建|落地|攻坚|动工|改造|扩建|通车|通水|通航|贯通|"
-    "开园|完工|交付|扩容|前期|选址|筹建|迁建|谋划|设计|启用|投入使用|建设运行|加码"
+    "开园|完工|交付|扩容|前期|选址|筹建|迁建|谋划|设计|启用|投入使用|建设运行|加码|投产|投运|运营|获批建设"
 )
 #: Generic classes, campaigns, programmes, designations: never PROJECTs.
 _GENERIC_PROJECT = re.compile(
@@ -663,8 +686,8 @@ def _walk_left(text: str, pos: int) -> int:
     """Start of the name ending at ``pos``: back to a delimiter or an action word."""
     while pos > 0 and not _PROJECT_LEFT_STOP.search(text, 0, pos):
         inner = _INNER_BRACKET.search(text, 0, pos)
-        if text[pos - 1] not in _DELIMS:
-            pos -= 1
+        if text[pos - 1] not in _DELIMS or (text[pos - 1] == "-" and pos > 1 and "\u4e00" <= text[pos - 2] <= "\u9fff"):
+            pos -= 1  # `新昌-中关村人才科创港`: a hyphen between characters is inside the name
         elif inner and inner.start() > 0 and text[inner.start() - 1] not in _DELIMS:
             pos = inner.start()  # `中欧（亚）班列集结中心`
         else:
@@ -755,8 +778,9 @@ def project_spans(text: str) -> list[tuple[int, int, float]]:
 
 #: `南深环保、天行健水务等5个重大产业项目`: names listed before `等…项目` are projects.
 _LISTED = re.compile(
-    r"(?P<list>[^，,。；;：:（）()“”]{2,80}?)等(?:\d+个|[一二三四五六七八九十]+个)?"
-    "(?:重点|重大|在建|续建|新建|市政|产业|工业|基础设施|民生|城市地标|地标|文旅|招商)*(?:项目|工程)"
+    r"(?P<list>[^，,。；;：:（）()“”]{2,80}?)等(?:\d+[个条座]|[一二三四五六七八九十]+[个条座])?"
+    "(?:重点|重大|在建|续建|新建|市政|产业|工业|基础设施|民生|城市地标|地标|文旅|招商|输电|水利)*"
+    "(?:项目|工程|高速公路|新线)"
 )
 
 
