@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 import torch
 
+from helpers.tiny_model import tiny_classifier
+
 from govner.data import TokenBatchCollator, load_examples, token_tags, tokenize, window_features
 from govner.errors import GovnerError
 from govner.lexical import WORD_NONE, WORD_POS, char_word_tags, token_word_tags
-from govner.model import (FEATURES, RULE_NONE, RULE_TAGS, WORD_TAGS, GovBertConfig, GovBertForTokenClassification,
+from govner.model import (FEATURES, RULE_NONE, RULE_TAGS, WORD_TAGS, GovBertForTokenClassification,
                           token_rule_tags)
 from govner.predict import Predictor, TagSet, decode_bio
 from govner.rules import rule_entities
@@ -89,11 +91,7 @@ def test_collator_pads_rule_tags_and_leaves_rows_alone(tok):
 
 
 def tiny_govbert(rule_dropout: float = 0.0) -> GovBertForTokenClassification:
-    torch.manual_seed(0)
-    config = GovBertConfig(vocab_size=21128, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                           intermediate_size=64, max_position_embeddings=128, id2label=dict(ID2TAG),
-                           label2id=dict(TAG2ID), rule_dropout=rule_dropout, token_features=[RULE_TAGS, WORD_TAGS])
-    return GovBertForTokenClassification(config)
+    return tiny_classifier(layers=1, features=[RULE_TAGS, WORD_TAGS], rule_dropout=rule_dropout)
 
 
 def test_rule_tags_change_the_output_and_dropout_hides_them():
