@@ -399,10 +399,12 @@ def indicator_spans(
 
 def _split_coordinated(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """`旅游总人数和总收入` → its two names; a part under 2 characters means no split."""
-    cuts = [m.start() for m in re.finditer("[和及与]", text[start:end])]
-    bounds = [start] + [start + c for c in cuts] + [end]
-    parts = [(bounds[0], bounds[1])] + [(b + 1, e) for b, e in zip(bounds[1:-1], bounds[2:])]
-    return parts if cuts and all(e - s >= 2 for s, e in parts) else [(start, end)]
+    parts, pos = [], start
+    for m in re.finditer("[和及与]", text[start:end]):
+        parts.append((pos, start + m.start()))
+        pos = start + m.end()
+    parts.append((pos, end))
+    return parts if len(parts) > 1 and all(e - s >= 2 for s, e in parts) else [(start, end)]
 
 
 def _coordinated_before(text: str, start: int, floor: int) -> list[tuple[int, int]]:
@@ -410,10 +412,7 @@ def _coordinated_before(text: str, start: int, floor: int) -> list[tuple[int, in
     items: list[tuple[int, int]] = []
     while start - 1 > floor and text[start - 1] == "、":
         end = start - 1
-        start = end
-        while start > floor and not _is_delim(text, start - 1):
-            start -= 1
-        found = _strip_phrase(text, start, end)
+        found = _phrase_before(text, end, floor)
         if found is None or found[1] != end:
             break  # `…，加快产业数字化、数字产业化`: an item that is no name ends the list
         items.insert(0, found)
