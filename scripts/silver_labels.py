@@ -37,28 +37,52 @@ from govner.rules import RULES_VERSION, rule_entities
 from govner.text.split import split_sentences
 
 
-def silver_tasks(shard: Path, n: int, negatives: float, seed: int) -> list[dict]:
-    """``n`` sentences of 8–120 characters; those without a rule entity kept with p=``negatives``."""
-    rng = random.Random(seed)
-    doc_id = f"silver-{shard.name.split('.')[0]}"
-    tasks: list[dict] = []
+def _candidates(shard: Path):
     with lzma.open(shard, "rt", encoding="utf-8") as f:
         for line in f:
             line = line.strip()
             for start, end in split_sentences(line) if line else []:
                 text = line[start:end]
-                if not 8 <= len(text) <= 120:
-                    continue
-                entities = rule_entities(text)
-                if not entities and rng.random() > negatives:
-                    continue
-                i = len(tasks) + 1
-                tasks.append({"id": i, "data": {"text": text, "doc_id": doc_id, "sent_idx": i - 1},
-                              "annotations": [{"id": i, "result": result_from_entities(text, entities, utf16=False),
-                                               "was_cancelled": False}],
-                              "predictions": [{"model_version": RULES_VERSION, "result": []}]})
-                if len(tasks) >= n:
-                    return tasks
+                if 8 <= len(text) <= 120:
+                    yield text
+
+
+def _labelled(shard: Path, labeller: str | None, batch: int = 256):
+    """(text, entities) from the rules, or from a trained model directory (the current best
+    model, so the silver labels carry what it learnt beyond the rules)."""
+    if labeller is None:
+        for text in _candidates(shard):
+            yield text, rule_entities(text)
+        return
+    from govner import Predictor
+
+    predictor = Predictor.from_pretrained(labeller, device="auto")
+    buf: list[str] = []
+    for text in _candidates(shard):
+        buf.append(text)
+        if len(buf) == batch:
+            yield from zip(buf, predictor.predict(buf, batch_size=64))
+            buf = []
+    if buf:
+        yield from zip(buf, predictor.predict(buf, batch_size=64))
+
+
+def silver_tasks(shard: Path, n: int, negatives: float, seed: int, labeller: str | None = None) -> list[dict]:
+    """``n`` sentences of 8–120 characters; those without an entity kept with p=``negatives``."""
+    rng = random.Random(seed)
+    doc_id = f"silver-{shard.name.split('.')[0]}"
+    tasks: list[dict] = []
+    for text, entities in _labelled(shard, labeller):
+        entities = [{"start": e["start"], "end": e["end"], "label": e["label"]} for e in entities]
+        if not entities and rng.random() > negatives:
+            continue
+        i = len(tasks) + 1
+        tasks.append({"id": i, "data": {"text": text, "doc_id": doc_id, "sent_idx": i - 1},
+                      "annotations": [{"id": i, "result": result_from_entities(text, entities, utf16=False),
+                                       "was_cancelled": False}],
+                      "predictions": [{"model_version": labeller or RULES_VERSION, "result": []}]})
+        if len(tasks) >= n:
+            return tasks
     return tasks
 
 
@@ -68,12 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=40000)
     ap.add_argument("--negatives", type=float, default=0.15, help="share of entity-less sentences kept")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--labeller", default=None, help="a trained model directory to label with (default: the rules)")
     ap.add_argument("--out", default="data/silver/xwlb.json")
     ap.add_argument("--splits", default="annotations/splits.yaml")
     ap.add_argument("--splits-out", default="data/silver/splits.yaml",
                     help="a splits file with the silver document as the only train document")
     args = ap.parse_args(argv)
-    tasks = silver_tasks(Path(args.shard), args.n, args.negatives, args.seed)
+    tasks = silver_tasks(Path(args.shard), args.n, args.negatives, args.seed, args.labeller)
     atomic_write_text(Path(args.out), json.dumps(tasks, ensure_ascii=False))
     owner = read_splits(args.splits)
     splits = {"train": [tasks[0]["data"]["doc_id"]] if tasks else [],

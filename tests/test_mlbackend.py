@@ -88,6 +88,91 @@ def test_predict_bad_requests_name_the_problem(app_client):
     assert app_client.post("/predict", json={"tasks": []}).json()["results"] == []
 
 
+@pytest.mark.parametrize("body", [
+    {"tasks": [{"id": 7, "data": "财政总收入增长10%。"}]},  # data not an object
+    {"tasks": [{"id": 7, "data": ["财政总收入增长10%。"]}]},
+    {"tasks": ["财政总收入增长10%。"]},  # a task not an object
+    {"tasks": [{"id": {"nested": 1}, "data": {"text": 5}}]},
+    {"tasks": [], "label_config": 5},  # a label config that is not a string
+    {"tasks": [], "label_config": ["<View/>"]},
+    {"tasks": [], "label_config": "<a>" * 100000 + "</a>" * 100000},
+    {"tasks": {"id": 1}},
+])
+def test_predict_answers_400_to_malformed_tasks(app_client, body):
+    r = app_client.post("/predict", json=body)
+    assert r.status_code == 400 and r.json()["status"] == "error", r.text
+
+
+@pytest.mark.parametrize("path,content", [
+    ("/predict", b'{"tasks": ' + b"[" * 100000 + b"]" * 100000 + b"}"),  # deeper than Python's stack
+    ("/setup", b'{"schema": ' + b"[" * 100000 + b"]" * 100000 + b"}"),
+    ("/webhook", b"[" * 100000 + b"]" * 100000),
+    ("/predict", b'{"tasks": [{"id": 1, "data": {"text": "\\ud800"}}]}'),  # a lone surrogate
+    ("/predict", b"\xff\xfe not utf-8"),
+])
+def test_deep_nesting_bad_bytes_and_lone_surrogates_are_400(app_client, path, content):
+    r = app_client.post(path, content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+
+
+def test_setup_refuses_a_label_config_that_is_not_a_string(app_client):
+    r = app_client.post("/setup", json={"project": "3.1", "schema": {"View": []}})
+    assert r.status_code == 400 and "must be an XML string" in r.json()["error"]
+
+
+class HoldRecorder:
+    """Wraps the Predictor's model lock and records how long each hold lasts."""
+
+    def __init__(self, inner):
+        import threading
+
+        self.inner, self.holds, self.entered = inner, [], threading.Event()
+
+    def __enter__(self):
+        import time
+
+        self.inner.__enter__()
+        self.entered.set()
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        import time
+
+        self.holds.append(time.perf_counter() - self.start)
+        self.inner.__exit__(*exc)
+
+
+def test_a_long_request_holds_the_model_one_batch_at_a_time(tiny_model_dir):
+    """One annotator's 100k-character task must not make the others wait for all of it."""
+    import threading
+    import time
+
+    from starlette.testclient import TestClient
+
+    from govner.mlbackend import FairLock, create_app
+
+    app = create_app(tiny_model_dir, device="cpu")
+    predictor = app.state.labeller.predictor
+    assert isinstance(predictor.model_lock, FairLock)
+    recorder = predictor.model_lock = HoldRecorder(predictor.model_lock)
+    long_task = {"tasks": [{"id": 1, "data": {"text": "财政总收入增长10%，工业总产值增长9%。" * 5000}}]}
+    short_task = {"tasks": [{"id": 2, "data": {"text": TEXTS[0]}}]}
+    finished = {}
+    with TestClient(app) as client:
+        def post(name, body):
+            assert client.post("/predict", json=body).status_code == 200
+            finished[name] = time.perf_counter()
+
+        long = threading.Thread(target=post, args=("long", long_task))
+        long.start()
+        assert recorder.entered.wait(60)
+        post("short", short_task)
+        long.join(120)
+    assert len(recorder.holds) > 20  # one hold per batch of windows, not one per request
+    assert max(recorder.holds) < 1.0  # the longest: tokenising the whole text (0.2 s here)
+    assert finished["short"] < finished["long"]
+
+
 def test_webhook_acknowledges(app_client):
     r = app_client.post("/webhook", json={"action": "ANNOTATION_CREATED", "project": {"id": 1}})
     assert r.status_code == 201 and r.json()["retrain"] == "not requested"

@@ -277,7 +277,7 @@ def test_token_batches_cap_rows_and_tokens():
 def test_predict_document_offsets(tiny_model_dir, monkeypatch):
     """Sentence entities are shifted into the document: checked against per-sentence results."""
     fake = types.ModuleType("govner.text.split")
-    fake.split_sentences = lambda text, max_len=150: [(0, 9), (10, 19)]
+    fake.split_sentences = lambda text, max_len=150, **kw: [(0, 9), (10, 19)]
     monkeypatch.setitem(sys.modules, "govner.text.split", fake)
     p = loaded(tiny_model_dir)
     doc = "财政总收入增长10%。\n全市生产总值增长６％。"
@@ -367,10 +367,13 @@ def test_cli_jsonl_and_text(tiny_model_dir, tmp_path, capsys, monkeypatch):
     assert main(["predict", "--model", str(tiny_model_dir), "--device", "cpu", str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
 
-    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(read=lambda: "财政总收入增长10%。"))
+    # stdin is one text per line (docs/predict.md), decoded like a file
+    stdin = "财政总收入增长10%。\n\n全市生产总值增长６％。\n".encode("gbk")
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=types.SimpleNamespace(read=lambda: stdin)))
     assert main(["predict", "--model", str(tiny_model_dir), "--device", "cpu", "-"]) == 0
-    (doc,) = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
-    assert doc["doc_id"] == "stdin" and spans(doc["entities"]) == spans(direct[0])
+    lines = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
+    assert [(r["line"], r["text"]) for r in lines] == [(1, "财政总收入增长10%。"), (2, ""), (3, "全市生产总值增长６％。")]
+    assert spans(lines[0]["entities"]) == spans(direct[0]) and lines[1]["entities"] == []
 
     report = "全市生产总值增长６％。\n（区财政局牵头）加快建设轨道交通３号线。"
     gbk = tmp_path / "report.txt"

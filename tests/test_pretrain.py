@@ -236,3 +236,37 @@ def test_continued_model_counts_every_stage(tmp_path):
                            "w2v_init=false"), resume=True, command="second")
     card = (tmp_path / "b" / "model" / "README.md").read_text(encoding="utf-8")
     assert f"Tokens seen: {first.tokens + third.tokens:,} in 2 stages" in card
+
+
+def test_electra_objective_trains_resumes_and_exports_the_discriminator(tmp_path):
+    """Replaced-token detection from an MLM-pretrained start: the generator is the start's bottom
+    layer (same MLM head), the exported model is the discriminator, and a resumed run takes the
+    same steps as a straight one."""
+    from transformers import AutoModelForTokenClassification
+
+    from govner.pretrain import CKPT_NAME, train
+
+    base = train(tiny_cfg(tmp_path / "base", "max_steps=2"))
+    assert base.step == 2
+    init = f"init_from={tmp_path / 'base' / 'model'}"
+    straight = train(tiny_cfg(tmp_path / "a", "max_steps=6", "objective=electra", init))
+    ev = straight.evals[-1]["corpus"]
+    assert 0.0 <= ev["rtd_acc"] <= 1.0 and np.isfinite(ev["loss"])
+    ck = torch.load(tmp_path / "a" / "ckpt" / CKPT_NAME, weights_only=False)["model"]
+    assert any(k.startswith("gen.") for k in ck) and any(k.startswith("rtd_head.") for k in ck)
+    # the generator shares the discriminator's embeddings (one tensor, trained by both losses)
+    assert torch.equal(ck["gen.bert.embeddings.word_embeddings.weight"], ck["disc.bert.embeddings.word_embeddings.weight"])
+    train(tiny_cfg(tmp_path / "b", "max_steps=3", "objective=electra", init))
+    resumed = train(tiny_cfg(tmp_path / "b", "max_steps=6", "objective=electra", init), resume=True)
+    assert resumed.step == straight.step and resumed.tokens == straight.tokens
+    # sampled replacements are discrete: float noise at the 1e-7 level may flip a sample or two
+    assert resumed.evals[-1]["corpus"]["rtd_acc"] == pytest.approx(ev["rtd_acc"], abs=0.01)
+    cb = torch.load(tmp_path / "b" / "ckpt" / CKPT_NAME, weights_only=False)["model"]
+    assert all(torch.allclose(ck[k], cb[k], atol=1e-5) for k in ck)
+    out = tmp_path / "a" / "model"
+    model = AutoModelForTokenClassification.from_pretrained(str(out), num_labels=9)
+    disc = {k[len("disc."):]: v for k, v in ck.items() if k.startswith("disc.bert.")}
+    assert torch.allclose(model.bert.encoder.layer[0].output.dense.weight,
+                          disc["bert.encoder.layer.0.output.dense.weight"])
+    with pytest.raises(GovnerError, match="objective"):
+        tiny_cfg(tmp_path / "c", "objective=bert")

@@ -145,7 +145,7 @@ def test_records_slice_their_document(text):
 
 def test_fullwidth_digits_and_letters_become_halfwidth():
     res = clean_text("增长１０％，ＰＭ２．５浓度下降。")
-    assert res.text == "增长10%，PM2．5浓度下降。"
+    assert res.text == "增长10%，PM2.5浓度下降。"  # a full-width point between digits is a decimal point
 
 
 def test_metadata_rows_become_metadata():

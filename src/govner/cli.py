@@ -12,10 +12,32 @@ import sys
 from typing import Callable
 
 from govner.errors import GovnerError
+from govner.raydata.cli import add_arguments as ray_arguments
 
 
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), func)(args)
+
+    return run
+
+
+def _engine(local: tuple[str, str], ray: tuple[str, str]) -> Callable[[argparse.Namespace], int]:
+    """``--engine local`` runs ``local`` (module, function), ``--engine ray`` runs ``ray`` (govner.raydata)."""
+    def run(args: argparse.Namespace) -> int:
+        if args.engine == "local":
+            ray_only = [flag for flag, value in (("--address", args.address), ("--actors", args.actors),
+                                                 ("--gpus-per-actor", args.gpus_per_actor))
+                        if value not in (None, 0, 0.0)]
+            if args.cpus_per_actor != 1.0:
+                ray_only.append("--cpus-per-actor")
+            if args.command == "predict" and args.out:
+                ray_only.append("--out")
+            if args.command == "extract" and args.quantize != "auto":
+                ray_only.append("--quantize")  # `govner extract` alone runs the Predictor's default
+            if ray_only:
+                raise GovnerError(f"{', '.join(ray_only)}: only with --engine ray")
+        module, func = ray if args.engine == "ray" else local
         return getattr(importlib.import_module(module), func)(args)
 
     return run
@@ -85,8 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("inputs", nargs="*", default=["-"], help="text/JSONL files or - for stdin")
-    p.set_defaults(func=_lazy("govner.predict", "main"))
+    p.add_argument("inputs", nargs="*", default=["-"],
+                   help="text/JSONL files or - for stdin (--engine ray: also .parquet files and directories)")
+    ray_arguments(p, out_help="--engine ray: output directory (Parquet); a re-run skips what is in it")
+    p.set_defaults(func=_engine(("govner.predict", "main"), ("govner.raydata.cli", "predict_main")))
+
+    p = sub.add_parser("extract", help="tables of targets, assignments and projects (JSONL/CSV/Parquet, HTML)")
+    p.add_argument("--model", required=True, metavar="DIR|rules",
+                   help="trained model directory, or `rules` for the rule tagger")
+    p.add_argument("inputs", nargs="+", metavar="REPORT|SENTENCES.jsonl",
+                   help="reports (.txt/.html/.docx, cleaned as by `govner prepare`) or sentence JSONL")
+    p.add_argument("--out", required=True,
+                   help="table.jsonl, table.csv or table.parquet (--engine ray: a directory of Parquet files)")
+    p.add_argument("--html", default=None, metavar="DIR", help="also write one HTML page per document")
+    p.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--max-len", type=int, default=150, help="as for `govner prepare`")
+    ray_arguments(p)
+    p.set_defaults(func=_engine(("govner.extract.cli", "main"), ("govner.raydata.cli", "extract_main")))
 
     p = sub.add_parser("pretrain", help="masked-LM pretraining of a small Chinese BERT")
     p.add_argument("--config", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -189,6 +190,8 @@ def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad
+        if not math.isfinite(value):  # `.inf` passes every range check and hangs or crashes the trainer
+            raise GovnerError(f"{where}: {key}: must be a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -287,8 +290,12 @@ def read_yaml_mapping(path: str | Path) -> dict:
         raise GovnerError(f"{path}: config file not found")
     try:
         raw = parse_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise GovnerError(f"{path}: not UTF-8 (undecodable byte at offset {exc.start}); save it as UTF-8") from None
     except yaml.YAMLError as exc:
         raise GovnerError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise GovnerError(f"{path}: YAML nested too deeply to be a config") from None
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise GovnerError(f"{path}: the top level must be a mapping")

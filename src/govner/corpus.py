@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from govner.errors import GovnerError
 from govner.fileio import atomic_write_json, backup
 from govner.labelstudio.convert import result_from_entities
+from govner.labelstudio.reader import read_annotation_file, summarize, task_problems
 from govner.schema import make_entity
 
 
@@ -43,8 +45,19 @@ def build_task(record: dict, spans: list[dict], annotator: str, created_at: str,
     return task
 
 
+def read_corpus_file(path: str | Path) -> list[dict]:
+    """The tasks of a corpus file, through the one annotation reader (sound, or a GovnerError)."""
+    return read_annotation_file(path)
+
+
 def write_corpus_file(path: str | Path, tasks: list[dict]) -> None:
-    """Atomic, and the previous version is kept as a timestamped backup."""
+    """Atomic, and the previous version is kept as a timestamped backup.
+
+    The tasks pass the reader's checks first: a file that train would refuse is never written.
+    """
+    problems = task_problems(tasks, path)
+    if problems:
+        raise GovnerError(summarize(problems, path))
     if Path(path).exists():
         backup(path)
     atomic_write_json(path, tasks, indent=None)

@@ -35,6 +35,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from govner.errors import GovnerError
+from govner.projection import bio_tags  # noqa: F401  (the one projection; re-exported for callers)
 from govner.schema import LABEL_CODES, TAG2ID
 from govner.windows import make_windows
 
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 #: bump when the feature layout changes so stale caches are never reused
-FEATURES_VERSION = 3
+#: (4: features computed on the width-folded text, as the Predictor computes them)
+FEATURES_VERSION = 4
 
 
 @dataclass
@@ -96,16 +98,18 @@ def expand_files(patterns: Iterable[str]) -> list[Path]:
 
 
 def read_examples(path: str | Path) -> list[Example]:
-    """One example per task with a live annotation (empty annotations are negatives)."""
+    """One example per task with a live annotation (empty annotations are negatives).
+
+    The file goes through the one annotation reader (:mod:`govner.labelstudio.reader`):
+    overlapping spans, spans whose ``text`` differs from ``data.text[start:end]`` and any
+    malformed task stop here, naming file, task and span, instead of training on shifted or
+    overwritten tags.
+    """
     from govner.labelstudio.convert import records_from_tasks
+    from govner.labelstudio.reader import read_annotation_file
 
     path = Path(path)
-    try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise GovnerError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    if not isinstance(tasks, list):
-        raise GovnerError(f"{path}: expected a Label Studio JSON export (a list of tasks)")
+    tasks = read_annotation_file(path)
     try:
         records = records_from_tasks(tasks, utf16=False)
     except GovnerError as exc:
@@ -115,7 +119,7 @@ def read_examples(path: str | Path) -> list[Example]:
         doc_id = r.data.get("doc_id")
         if doc_id is None:
             raise GovnerError(f"{path}: task {r.task_id}: data.doc_id is missing (needed for splits)")
-        out.append(Example(str(path), r.task_id, str(doc_id), int(r.data.get("sent_idx", 0)), r.text,
+        out.append(Example(str(path), r.task_id, str(doc_id), r.data.get("sent_idx", 0), r.text,
                            [(e["start"], e["end"], e["label"]) for e in r.spans]))
     return out
 
@@ -125,18 +129,31 @@ def load_examples(patterns: Iterable[str]) -> list[Example]:
 
 
 def read_splits(path: str | Path) -> dict[str, str]:
-    """doc_id → split name, from ``{train: [doc_ids], dev: [...], test: [...]}``."""
+    """doc_id → split name, from ``{train: [doc_ids], dev: [...], test: [...]}``; every error names the file."""
+    from govner.text.read import read_text_file
+
     path = Path(path)
     if not path.is_file():
         raise GovnerError(f"{path}: splits file not found")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(read_text_file(path, allow_empty=True)) or {}
+    except yaml.YAMLError as exc:
+        raise GovnerError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise GovnerError(f"{path}: YAML nested too deeply to be a splits file") from None
     if not isinstance(raw, dict):
         raise GovnerError(f"{path}: expected a mapping {{train: [...], dev: [...], test: [...]}}")
     owner: dict[str, str] = {}
     for name, docs in raw.items():
         if name not in SPLITS:
             raise GovnerError(f"{path}: {name}: unknown split; expected {', '.join(SPLITS)}")
-        for doc in docs or []:
+        if docs is None:
+            continue
+        if not isinstance(docs, list):
+            raise GovnerError(f"{path}: {name}: expected a list of document ids, got {docs!r:.60}")
+        for doc in docs:
+            if not isinstance(doc, (str, int)) or isinstance(doc, bool):
+                raise GovnerError(f"{path}: {name}: document ids are strings, got {doc!r:.60}")
             doc = str(doc)
             if doc in owner and owner[doc] != name:
                 raise GovnerError(f"{path}: document {doc} is in both {owner[doc]} and {name}")
@@ -169,38 +186,32 @@ def select_split(examples: list[Example], splits_path: str | Path, split: str) -
 
 @dataclass
 class Tokens:
-    """A sentence as the model sees it: ids, and each token's span in the *original* text."""
+    """A sentence as the model sees it: ids, and each token's span in the *original* text.
+
+    ``folded``/``folded_spans`` are the width-folded text the model reads and the token spans
+    in it: per-token features (rule tags) are computed on them, at training and at prediction
+    alike, so ``５．２％`` gives the rules what ``5.2%`` gives them.
+    """
 
     input_ids: list[int]
     spans: list[tuple[int, int]]
+    folded: str = ""
+    folded_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 def tokenize(tokenizer, text: str) -> Tokens:
-    """Tokenise exactly as :class:`govner.predict.Predictor` does (same width folding)."""
-    from govner.predict import normalize_with_map
+    """Tokenise exactly as :class:`govner.predict.Predictor` does (same width folding).
 
-    folded, index = normalize_with_map(text)
-    enc = tokenizer(folded, add_special_tokens=False, return_offsets_mapping=True)
-    spans = [(s, e) if index is None else (index[s], index[e - 1] + 1) for s, e in enc["offset_mapping"]]
-    return Tokens(list(enc["input_ids"]), spans)
-
-
-def bio_tags(spans: Iterable[tuple[int, int, str]], token_spans: Sequence[tuple[int, int]],
-             on_span=None) -> list[str]:
-    """A BIO tag per token for character spans: a span covers every token it overlaps.
-
-    The one projection of spans onto tokens, for gold spans (training labels) and rule spans
-    (the ``rule_tags`` model input) alike. ``on_span(start, end, label, covered)`` sees the
-    token indices each span covers, for alignment reports.
+    ``verbose=False``: the "sequence length is longer than the specified maximum" warning
+    is for callers that feed the model whole sequences; here every sequence is windowed.
     """
-    tags = ["O"] * len(token_spans)
-    for start, end, label in spans:
-        covered = [i for i, (s, e) in enumerate(token_spans) if s < end and e > start]
-        if on_span is not None:
-            on_span(start, end, label, covered)
-        for k, i in enumerate(covered):
-            tags[i] = f"{'B' if k == 0 else 'I'}-{label}"
-    return tags
+    from govner.text.clean import normalize_width_with_map
+
+    folded, index = normalize_width_with_map(text)
+    enc = tokenizer(folded, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    folded_spans = [tuple(o) for o in enc["offset_mapping"]]
+    spans = folded_spans if index is None else [(index[s], index[e - 1] + 1) for s, e in folded_spans]
+    return Tokens(list(enc["input_ids"]), spans, folded, folded_spans)
 
 
 def token_tags(ex: Example, toks: Tokens, report: AlignmentReport | None = None) -> list[str]:
@@ -246,7 +257,7 @@ def encode_examples(examples: list[Example], tokenizer, max_length: int, stride:
     rows = []
     for i, ex in enumerate(tqdm(examples, desc="tokenising", unit="sent", disable=len(examples) < 2000)):
         toks = tokenize(tokenizer, ex.text)
-        extra = {name: FEATURES[name].tags(ex.text, toks.spans) for name in features}
+        extra = {name: FEATURES[name].tags(toks.folded, toks.folded_spans) for name in features}
         for f in window_features(tokenizer, toks, token_tags(ex, toks, report), max_length, stride, extra):
             rows.append({"example": i, **f})
     return rows
@@ -265,10 +276,10 @@ def content_hash(examples: list[Example], tokenizer, max_length: int, stride: in
     h = hashlib.sha256()
     versions = [[name, FEATURES[name].version] for name in features]
     h.update(json.dumps([FEATURES_VERSION, max_length, stride, versions, _tokenizer_fingerprint(tokenizer)]).encode())
-    from govner.predict import normalize_with_map
+    from govner.text.clean import normalize_width_with_map
 
     for ex in examples:  # the folded text too: a change in width folding must not hit a stale cache
-        row = [ex.text, normalize_with_map(ex.text)[0], ex.spans]
+        row = [ex.text, normalize_width_with_map(ex.text)[0], ex.spans]
         h.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:20]
 

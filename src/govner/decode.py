@@ -42,3 +42,35 @@ def viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
     for t in range(steps - 1, 0, -1):
         path.append(int(back[t, path[-1]]))
     return path[::-1]
+
+
+def viterbi_batch(log_probs: np.ndarray, lengths: Sequence[int], allowed: np.ndarray) -> list[list[int]]:
+    """:func:`viterbi` for a padded ``(rows, tokens, tags)`` array, all rows at once.
+
+    Row ``b`` uses its first ``lengths[b]`` tokens. The arithmetic is :func:`viterbi`'s, step
+    for step (same dtypes, same first-index tie-breaking), so the paths are identical; the loop
+    runs over token positions instead of over tokens of every sentence (~10x less Python).
+    """
+    rows, steps, n = log_probs.shape
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if rows == 0 or steps == 0:
+        return [[] for _ in range(rows)]
+    penalty = np.where(allowed, 0.0, -np.inf)
+    trans = penalty[:n][None]  # (1, prev, next)
+    score = log_probs[:, 0] + penalty[n]
+    back = np.zeros((steps, rows, n), dtype=np.int64)
+    for t in range(1, int(lengths.max())):
+        cand = score[:, :, None] + trans
+        best = cand.argmax(axis=1)
+        new = cand.max(axis=1) + log_probs[:, t]
+        live = (t < lengths)[:, None]
+        score = np.where(live, new, score)
+        back[t] = best
+    tags = np.zeros((rows, steps), dtype=np.int64)
+    cur = score.argmax(axis=1)
+    every = np.arange(rows)
+    for t in range(steps - 1, -1, -1):
+        tags[:, t] = cur
+        if t:
+            cur = np.where(t < lengths, back[t, every, cur], cur)
+    return [tags[b, :lengths[b]].tolist() for b in range(rows)]

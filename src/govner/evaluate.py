@@ -81,9 +81,17 @@ def errors_text(errors: dict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from govner.fileio import atomic_write_json
+    from govner.data import expand_files
+    from govner.fileio import atomic_write_json, check_output
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    if not args.rules and not Path(args.model).is_dir():
+        raise GovnerError(f"--model {args.model}: not a directory")
+    # the report path is checked before the work, not after it (a directory, or an annotation file)
+    out = args.out or (None if args.rules else str(Path(args.model) / f"eval_{args.split}.json"))
+    inputs = expand_files(args.data)
+    if out:
+        check_output(out, inputs + [Path(args.splits)], "--out")
     examples = select_split(load_examples(args.data), args.splits, args.split)
     if not examples:
         raise GovnerError(f"--split {args.split}: no annotated sentences in {', '.join(args.data)}")
@@ -93,8 +101,6 @@ def main(args: argparse.Namespace) -> int:
             raise GovnerError("--rules: govner.rules is not available in this installation")
         system = "rules"
     else:
-        if not Path(args.model).is_dir():
-            raise GovnerError(f"--model {args.model}: not a directory")
         predict = model_predict_fn(args.model, args.device)
         system = args.model
     result = evaluate_examples(examples, predict)
@@ -102,8 +108,7 @@ def main(args: argparse.Namespace) -> int:
     print(scores_table(result["scores"], f"{system} on {args.split} ({len(examples)} sentences)"))
     print()
     print(errors_text(result["errors"]))
-    out = args.out or (None if args.rules else str(Path(args.model) / f"eval_{args.split}.json"))
     if out:
-        atomic_write_json(out, result)
+        atomic_write_json(out, result, inputs=inputs)
         print(f"\nwritten: {out}")
     return 0

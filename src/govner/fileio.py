@@ -1,40 +1,129 @@
-"""Atomic writes and backups: annotations are people's work and must never be half-written."""
+"""Atomic writes and backups: annotations are people's work and must never be half-written.
+
+Every file govner writes goes through :func:`atomic_write_text` (or :func:`atomic_write_many`
+for outputs that belong together): a temporary file beside the target, fsynced, then renamed
+over it. The result gets the permissions any other program would give it (``0666`` less the
+umask, or the mode of the file it replaces), not ``mkstemp``'s private ``0600``. A command
+checks its output paths with :func:`check_output` before it starts, so ``--out`` naming one of
+its own inputs, or a directory, fails at once instead of after the work (or instead of
+replacing the input).
+"""
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
+
+from govner.errors import GovnerError
+
+PathLike = str | os.PathLike
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+def current_umask() -> int:
+    """The process umask, read without changing it where /proc allows (os.umask must set it to read it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _new_file_mode(path: Path) -> int:
+    """The replaced file's mode, else what ``open(path, "w")`` would give: 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether two paths name one file (hard links and symlinks included); never raises."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def check_output(path: PathLike, inputs: Iterable[PathLike] = (), what: str = "--out") -> Path:
+    """Refuse an output path that is a directory or one of the command's inputs, before any work."""
     path = Path(path)
+    if path.is_dir():
+        raise GovnerError(f"{what} {path}: is a directory; expected a file path")
+    for src in inputs:
+        if str(src) != "-" and same_file(path, src):
+            raise GovnerError(f"{what} {path}: is also an input ({src}); refusing to overwrite it")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise GovnerError(f"{what} {path}: {parent} is not a directory")
+    return path
+
+
+def _write_temp(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def atomic_write_many(files: Mapping[PathLike, str], inputs: Iterable[PathLike] = ()) -> None:
+    """Write several files that belong together: all are fully written before any is replaced.
+
+    A failure while writing (disk full, a directory in the way) leaves every target as it was,
+    so an output pair (sentences and their documents) is never half new, half old.
+    """
+    inputs = list(inputs)
+    targets = [check_output(p, inputs, "output") for p in files]
+    temps: list[str] = []
+    try:
+        for path, text in zip(targets, files.values()):
+            temps.append(_write_temp(path, text))
+        for tmp, path in zip(temps, targets):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         raise
 
 
-def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 1) -> None:
-    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+def atomic_write_text(path: PathLike, text: str, inputs: Iterable[PathLike] = ()) -> None:
+    atomic_write_many({path: text}, inputs)
 
 
-def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+def atomic_write_json(path: PathLike, obj: Any, indent: int | None = 1, inputs: Iterable[PathLike] = ()) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=indent) + "\n", inputs)
 
 
-def backup(path: str | os.PathLike) -> Path | None:
+def jsonl_text(rows: Iterable[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def atomic_write_jsonl(path: PathLike, rows: Iterable[dict], inputs: Iterable[PathLike] = ()) -> None:
+    atomic_write_text(path, jsonl_text(rows), inputs)
+
+
+def backup(path: PathLike) -> Path | None:
     """Copy an existing file to PATH.YYYYmmdd-HHMMSS.bak before it is replaced."""
     path = Path(path)
     if not path.exists():
@@ -49,16 +138,34 @@ def backup(path: str | os.PathLike) -> Path | None:
     return dest
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    from govner.errors import GovnerError
+def read_jsonl(path: PathLike) -> list[dict]:
+    """JSON lines of a file decoded like every other input (:func:`govner.text.read.read_text_file`)."""
+    from govner.text.read import read_text_file
+
+    return parse_jsonl(read_text_file(path, allow_empty=True), str(path))
+
+
+def parse_jsonl(content: str, name: str) -> list[Any]:
+    """Every non-blank line as JSON; errors name ``name`` and the line."""
+    return [row for _, row in numbered_jsonl(content, name)]
+
+
+def numbered_jsonl(content: str, name: str) -> list[tuple[int, Any]]:
+    """(line number, parsed row) for every non-blank line; a lone surrogate from a ``"\\ud800"``
+    escape is refused like one in the bytes."""
+    from govner.text.read import check_json_text
 
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise GovnerError(f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    for lineno, line in enumerate(content.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        except RecursionError:
+            raise GovnerError(f"{name}:{lineno}: JSON nested too deeply") from None
+        if "\\u" in line:  # only an escape can put a lone surrogate into a row of decoded text
+            check_json_text(row, f"{name}:{lineno}")
+        rows.append((lineno, row))
     return rows

@@ -35,23 +35,55 @@ from typing import Any
 from govner.errors import GovnerError
 from govner.labelstudio.config import FROM_NAME, TO_NAME
 from govner.labelstudio.prelabel import ModelPrelabeller
+from govner.text.read import check_text
 
 log = logging.getLogger("govner.mlbackend")
 
 
-def check_label_config(xml: str | None) -> str | None:
+def check_label_config(xml: Any) -> str | None:
     """Why this labeling config cannot take our predictions, or None if it can."""
-    if not xml:
+    if xml is None or xml == "":
         return None  # Label Studio sometimes sends none; predictions are still well formed
+    if not isinstance(xml, str):
+        return f"label config must be an XML string, got {type(xml).__name__}"
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
         return f"label config is not valid XML ({exc})"
+    except RecursionError:
+        return "label config is nested too deeply"
     ok = any(el.get("name") == FROM_NAME and el.get("toName") == TO_NAME for el in root.iter("Labels"))
     if not ok:
         return (f'label config has no <Labels name="{FROM_NAME}" toName="{TO_NAME}">: '
                 "use the config of `govner ls config`")
     return None
+
+
+class FairLock:
+    """A lock handed out in arrival order (a ticket lock).
+
+    Why: the Predictor takes it once per batch of windows, so a long request releases it
+    many times; ``threading.Lock`` would usually let the releasing thread take it straight
+    back, and an annotator's one-sentence request would still wait for the whole long one.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket that may hold the lock
+
+    def __enter__(self) -> "FairLock":
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            while ticket != self._serving:
+                self._cond.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
 
 
 class Trainer:
@@ -84,7 +116,9 @@ def create_app(model_dir: str | Path, device: str = "auto", train_config: str | 
 
     labeller = ModelPrelabeller(model_dir, device=device, batch_size=batch_size)
     trainer = Trainer(train_config)
-    infer_lock = threading.Lock()  # one forward pass at a time: the model is shared
+    # One batch of windows at a time on the shared model (and tokenizer), taken in arrival
+    # order: a request for a long document never holds the model for more than one batch.
+    labeller.predictor.model_lock = FairLock()
 
     def error(status: int, message: str) -> JSONResponse:
         log.warning("HTTP %d: %s", status, message)
@@ -93,7 +127,7 @@ def create_app(model_dir: str | Path, device: str = "auto", train_config: str | 
     async def body(request: Request) -> dict[str, Any] | None:
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's stack
             return None
         return data if isinstance(data, dict) else None
 
@@ -112,8 +146,7 @@ def create_app(model_dir: str | Path, device: str = "auto", train_config: str | 
         return JSONResponse({"model_version": labeller.version})
 
     def predict_texts(texts: list[str]) -> list[dict]:
-        with infer_lock:
-            return labeller.predictions(texts, progress=False)
+        return labeller.predictions(texts, progress=False)
 
     async def predict(request: Request) -> JSONResponse:
         data = await body(request)
@@ -124,12 +157,17 @@ def create_app(model_dir: str | Path, device: str = "auto", train_config: str | 
             return error(400, f"project {data.get('project')}: {problem}")
         texts = []
         for n, task in enumerate(data["tasks"]):
-            text = (task.get("data") or {}).get(TO_NAME) if isinstance(task, dict) else None
+            task_data = task.get("data") if isinstance(task, dict) else None
+            text = task_data.get(TO_NAME) if isinstance(task_data, dict) else None
+            tid = task.get("id") if isinstance(task, dict) else None
+            name = f"task {tid if isinstance(tid, (int, str)) else f'#{n}'}"
             if not isinstance(text, str):
-                tid = task.get("id") if isinstance(task, dict) else None
-                return error(400, f"task {tid if tid is not None else f'#{n}'}: data.{TO_NAME} is missing "
-                                  "or not a string")
-            texts.append(text)
+                return error(400, f"{name}: data.{TO_NAME} is missing or not a string (task and data must be "
+                                  "JSON objects)")
+            try:
+                texts.append(check_text(text, f"{name}: data.{TO_NAME}"))
+            except GovnerError as exc:
+                return error(400, str(exc))
         results = await run_in_threadpool(predict_texts, texts)
         log.info("predicted %d task(s) for project %s", len(results), data.get("project"))
         return JSONResponse({"results": results, "model_version": labeller.version})
@@ -161,6 +199,8 @@ def main(args: argparse.Namespace) -> int:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not 0 < args.port < 65536:  # checked before the model is loaded, not by the socket after it
+        raise GovnerError(f"--port {args.port}: must be between 1 and 65535")
     train_config = getattr(args, "train_config", None)
     if train_config and not Path(train_config).is_file():
         raise GovnerError(f"--train-config {train_config}: config file not found")

@@ -37,20 +37,45 @@ from torch import nn
 from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig, BertForTokenClassification
 
 from govner import lexical, rules
-from govner.data import bio_tags
+from govner.projection import bio_tags
 from govner.lexical import NUM_WORD_TAGS, token_word_tags
 from govner.rules import RULES_VERSION, rule_entities
 from govner.schema import BIO_TAGS, TAG2ID
+
+
+#: texts longer than this reach the rules in chunks of whole sentences (see rule_spans)
+RULE_CHUNK = 2000
+
+
+def rule_spans(text: str, chunk: int = RULE_CHUNK) -> list[tuple[int, int, str]]:
+    """The rule tagger's spans on ``text``; a long text is tagged a few sentences at a time.
+
+    Why: the rules are written for one sentence, and several of them look back to the start
+    of their input, so on a 200,000-character document they took minutes. A sentence (what
+    training gives them) is far below ``chunk`` and is tagged whole, exactly as before; a
+    longer text is cut at sentence ends (:func:`govner.text.split.split_sentences`) into
+    pieces of at most ``chunk`` characters where its sentences allow, so the time is linear.
+    """
+    if len(text) <= chunk:
+        return [(e["start"], e["end"], e["label"]) for e in rule_entities(text)]
+    from govner.text.split import split_sentences
+
+    pieces: list[tuple[int, int]] = []
+    for s, e in split_sentences(text):
+        if pieces and e - pieces[-1][0] <= chunk:
+            pieces[-1] = (pieces[-1][0], e)
+        else:
+            pieces.append((s, e))
+    return [(e["start"] + s, e["end"] + s, e["label"]) for s, end in pieces for e in rule_entities(text[s:end])]
 
 
 def token_rule_tags(text: str, token_spans: Sequence[tuple[int, int]]) -> list[int]:
     """The rule tagger's entities on ``text`` as one BIO tag id per token.
 
     ``token_spans`` are the tokens' character spans in ``text``; rule spans are projected
-    onto them exactly as gold spans are for training (:func:`govner.data.bio_tags`).
+    onto them exactly as gold spans are for training (:func:`govner.projection.bio_tags`).
     """
-    spans = ((e["start"], e["end"], e["label"]) for e in rule_entities(text))
-    return [TAG2ID[t] for t in bio_tags(spans, token_spans)]
+    return [TAG2ID[t] for t in bio_tags(rule_spans(text), token_spans)]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ Rules (documented here because they decide what users get):
 * Score: the mean over the entity's tokens of the probability of each token's decoded tag.
 * Edges: entity edges are token edges (a Latin word may be cut at a WordPiece); whitespace is
   never a token, and any left at an edge after mapping back is trimmed.
+* Precision on CPU: ``from_pretrained(..., quantize="auto")`` (the default) runs the encoder
+  in bfloat16 on a CPU with native bfloat16 and in float32 elsewhere; "bf16", "int8" and
+  "none" choose (:mod:`govner.precision`; dev F1 of each next to float32 in
+  benchmarks/RESULTS.md). The constructor takes a model object as it is (``quantize=None``).
 * Half precision (CUDA only): a float16 copy of the model runs first; any sequence in which a
   real token's top-two logit margin is below ``fp16_margin`` (0.25) is rerun in float32.
   float16 moves a small BERT's logits by about 1e-2, far below that margin, so the arg-max
@@ -31,20 +35,24 @@ Rules (documented here because they decide what users get):
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from govner.errors import GovnerError
+from govner.precision import QUANTIZE, resolve_quantize  # noqa: F401  (QUANTIZE: the accepted quantize= values)
 from govner.schema import BY_CODE, Entity, make_entity
 from govner.windows import Window, make_windows
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
 #: Logit margin below which a float16 result is recomputed in float32.
@@ -79,18 +87,9 @@ def normalize_with_map(text: str) -> tuple[str, list[int] | None]:
 
     Returns ``None`` as the map when nothing changed (the common case, kept cheap).
     """
-    from govner.text.clean import normalize_width
+    from govner.text.clean import normalize_width_with_map
 
-    folded = normalize_width(text)
-    if folded == text:
-        return text, None
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        for out in normalize_width(ch):
-            chars.append(out)
-            index.append(i)
-    return "".join(chars), index
+    return normalize_width_with_map(text)
 
 
 @dataclass(frozen=True)
@@ -140,28 +139,43 @@ def decode_bio(tags: Sequence[int], probs: Sequence[float], tagset: TagSet) -> l
     return spans
 
 
-def check_texts(texts: object) -> list[str]:
+def check_text(text: object, where: str = "predict()") -> str:
+    """A string that can be tokenised: a str without lone surrogates (see govner.text.read)."""
+    from govner.text.read import check_text as check_unicode
+
+    if not isinstance(text, str):
+        raise GovnerError(f"{where} got {type(text).__name__}; expected a string")
+    return check_unicode(text, where)
+
+
+def check_texts(texts: object, where: str = "predict()") -> list[str]:
     if texts is None:
-        raise GovnerError("predict() got None; expected a string or a list of strings")
+        raise GovnerError(f"{where} got None; expected a string or a list of strings")
     if not isinstance(texts, (list, tuple)):
-        raise GovnerError(f"predict() got {type(texts).__name__}; expected a string or a list of strings")
+        raise GovnerError(f"{where} got {type(texts).__name__}; expected a string or a list of strings")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise GovnerError(f"predict(): texts[{i}] is {type(t).__name__}, expected str")
+            raise GovnerError(f"{where}: texts[{i}] is {type(t).__name__}, expected str")
+        check_text(t, f"{where}: texts[{i}]")
     return list(texts)
 
 
 @dataclass
 class _Encoded:
-    """One input after normalisation and tokenisation; ``probs``/``dist`` filled per token."""
+    """One input after normalisation and tokenisation; ``dist`` is filled in place per window."""
 
     original: str
     index: list[int] | None  # normalised char -> original char, None when identical
     offsets: list[tuple[int, int]]  # per token, into the normalised text
     ids: list[int]
-    probs: list[float]  # per token: the top tag probability (for uncertainty)
-    dist: list  # per token: the probability of every tag (for Viterbi decoding)
+    dist: "np.ndarray"  # (tokens, tags) float32: the probability of every tag (for Viterbi decoding)
     features: dict[str, list[int]] = field(default_factory=dict)  # per-token inputs by name (govner.model)
+    folded: str = ""  # the normalised text the model reads (and the features are computed on)
+
+    @property
+    def probs(self) -> list[float]:
+        """Per token: the top tag probability (for uncertainty)."""
+        return self.dist.max(axis=1).tolist() if len(self.ids) else []
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         if self.index is None:
@@ -174,7 +188,7 @@ class Predictor:
 
     def __init__(self, model, tokenizer, id2label: dict, device: "str | torch.device" = "cpu",
                  max_length: int = 512, stride: int | None = None, half: bool | None = None,
-                 fp16_margin: float = FP16_MARGIN):
+                 fp16_margin: float = FP16_MARGIN, quantize: str | None = None):
         import copy
 
         import torch
@@ -196,43 +210,62 @@ class Predictor:
             half = self.device.type == "cuda"
         if half and self.device.type != "cuda":
             raise GovnerError("half precision is only used on CUDA; on CPU it is slower and less exact")
+        quantize = resolve_quantize(quantize, self.device)
         from govner.model import model_features
 
         self.features = model_features(model)
         self.model = model.to(self.device).eval()
+        from govner.precision import apply
+
+        self.quantize = quantize
+        self.model = apply(self.model, quantize)
         self.model_half = copy.deepcopy(self.model).half() if half else None
         self.fp16_margin = fp16_margin
         self.cls_id = tokenizer.cls_token_id
         self.sep_id = tokenizer.sep_token_id
         self.pad_id = tokenizer.pad_token_id or 0
+        #: held around each use of the shared tokenizer and model: a batch of windows at a
+        #: time, never a whole request (``govner serve-ml`` sets a fair lock here)
+        self.model_lock: "contextlib.AbstractContextManager" = contextlib.nullcontext()
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, device: str = "auto", max_length: int | None = None,
-                        stride: int | None = None, half: bool | None = None) -> "Predictor":
+                        stride: int | None = None, half: bool | None = None,
+                        quantize: str | None = "auto") -> "Predictor":
+        """Load a trained model directory.
+
+        ``quantize``: "auto" (default) runs the encoder in bfloat16 on a CPU that has it natively
+        and in float32 on other CPUs (float16 with a float32 recheck on CUDA); "bf16" and
+        "int8" (dynamic int8 Linear layers) ask for one of them on CPU; None or "none" is
+        float32. :mod:`govner.precision` has the details, benchmarks/RESULTS.md speed and dev F1.
+        """
         import torch
         from transformers import AutoModelForTokenClassification
 
         import govner.model  # registers the feature architecture with the Auto classes
+        from govner.modeldir import check_model_dir, loading, read_model_config
         from govner.tokenizer import load_tokenizer
 
         path = Path(model_dir)
-        if not path.is_dir():
-            raise GovnerError(f"model directory {path} not found")
         config_path = path / "config.json"
-        if not config_path.is_file():
-            raise GovnerError(f"{config_path} not found: {path} is not a trained model directory")
-        try:
-            raw = json.loads(config_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise GovnerError(f"{config_path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
-        if not raw.get("id2label"):
+        raw = read_model_config(path)
+        id2label = raw.get("id2label")
+        if not id2label:
             raise GovnerError(f"{config_path} has no id2label: cannot tell which tag each output is")
-        TagSet.from_id2label({int(k): v for k, v in raw["id2label"].items()}, f"{config_path} id2label")
+        if not isinstance(id2label, dict) or not all(str(k).isdigit() for k in id2label):
+            raise GovnerError(f"{config_path}: id2label must map 0..N-1 to tags")
+        TagSet.from_id2label({int(k): v for k, v in id2label.items()}, f"{config_path} id2label")
+        check_model_dir(path)
         dev = resolve_device(device)
-        tokenizer = load_tokenizer(path)
+        with loading(path, "tokenizer"):
+            tokenizer = load_tokenizer(path)
         # float32 whatever the checkpoint's dtype (pretraining saves bf16): exact on CPU, and
         # the reference the float16 path is checked against on GPU.
-        model = AutoModelForTokenClassification.from_pretrained(str(path), dtype=torch.float32)
+        with loading(path, "model weights"):
+            model = AutoModelForTokenClassification.from_pretrained(str(path), dtype=torch.float32)
+        if len(tokenizer) > model.config.vocab_size:
+            raise GovnerError(f"{path}: the tokenizer has {len(tokenizer)} ids but the model only "
+                              f"{model.config.vocab_size} embeddings: tokenizer files from another model?")
         if isinstance(model.config, govner.model.GovBertConfig):
             for line in govner.model.stale_features(model.config):
                 log.warning("%s: %s; the model was trained on other feature inputs than it now gets: "
@@ -244,14 +277,18 @@ class Predictor:
             stride = stride or trained_stride
         if max_length > limit:
             raise GovnerError(f"max_length {max_length} exceeds the model's {limit} positions ({config_path})")
-        return cls(model, tokenizer, model.config.id2label, dev, max_length, stride, half)
+        return cls(model, tokenizer, model.config.id2label, dev, max_length, stride, half, quantize=quantize)
 
     # -- public API -------------------------------------------------------------------------
 
     def predict(self, texts: str | Sequence[str], batch_size: int = 64) -> list[Entity] | list[list[Entity]]:
-        """Entities for one string (a list of entities) or a list of strings (a list per string)."""
+        """Entities for one string (a list of entities) or a list of strings (a list per string).
+
+        An empty string gives ``[]``, an empty list ``[]``; a string that is not valid Unicode
+        (a lone surrogate) is a GovnerError naming its index and offset.
+        """
         if isinstance(texts, str):
-            return self._predict_many([texts], batch_size)[0]
+            return self._predict_many([check_text(texts)], batch_size)[0]
         return self._predict_many(check_texts(texts), batch_size)
 
     def predict_with_uncertainty(self, texts: Sequence[str], batch_size: int = 64
@@ -262,63 +299,105 @@ class Predictor:
         confidence"): 0 when every tag is certain, up to ``1 - 1/num_tags``; 0 for a text with
         no tokens. See :mod:`govner.select` for why this measure.
         """
-        docs = self._infer(check_texts(texts), batch_size)
-        return [(self._entities(doc), token_uncertainty(doc.probs)) for doc in docs]
+        docs = self._infer(check_texts(texts, "predict_with_uncertainty()"), batch_size)
+        return [(ents, token_uncertainty(doc.probs)) for doc, ents in zip(docs, self._decode(docs))]
 
     def predict_document(self, text: str, batch_size: int = 64, max_sentence_len: int = 150) -> list[Entity]:
         """A whole report: split into sentences, predict them as a batch, offsets into ``text``."""
-        from govner.text.split import split_sentences
-
         if not isinstance(text, str):
             raise GovnerError(f"predict_document() got {type(text).__name__}; expected a string")
-        spans = split_sentences(text, max_len=max_sentence_len)
-        results = self._predict_many([text[s:e] for s, e in spans], batch_size)
-        out: list[Entity] = []
-        for (offset, _), ents in zip(spans, results):
+        return self.predict_documents([text], batch_size, max_sentence_len)[0]
+
+    def predict_documents(self, texts: Sequence[str], batch_size: int = 64, max_sentence_len: int = 150,
+                          on_forced: "Callable[[int, int, int, str], None] | None" = None) -> list[list[Entity]]:
+        """Several documents at once: all their sentences go through one batched pass.
+
+        ``on_forced(doc_index, start, end, how)`` hears of each line so long (and without a ；)
+        that the splitter had to cut it at commas or by length (see govner.text.split).
+        """
+        from govner.text.split import split_sentences
+
+        texts = check_texts(texts, "predict_documents()")
+        if max_sentence_len < 10:
+            raise GovnerError(f"max_sentence_len must be at least 10, got {max_sentence_len}")
+        sentences: list[tuple[int, int, int]] = []  # (document, start, end)
+        for k, text in enumerate(texts):
+            forced = (lambda s, e, how, k=k: on_forced(k, s, e, how)) if on_forced else None
+            sentences += [(k, s, e) for s, e in split_sentences(text, max_len=max_sentence_len, on_forced=forced)]
+        results = self._predict_many([texts[k][s:e] for k, s, e in sentences], batch_size)
+        out: list[list[Entity]] = [[] for _ in texts]
+        for (k, offset, _), ents in zip(sentences, results):
             for e in ents:
-                out.append(make_entity(text, e["start"] + offset, e["end"] + offset, e["label"], e["score"]))
+                out[k].append(make_entity(texts[k], e["start"] + offset, e["end"] + offset, e["label"], e["score"]))
         return out
 
     # -- internals ----------------------------------------------------------------------------
 
     def _predict_many(self, texts: list[str], batch_size: int) -> list[list[Entity]]:
-        return [self._entities(doc) for doc in self._infer(texts, batch_size)]
+        return self._decode(self._infer(texts, batch_size))
 
     def _infer(self, texts: list[str], batch_size: int) -> list[_Encoded]:
-        if batch_size < 1:
-            raise GovnerError(f"batch_size must be at least 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise GovnerError(f"batch_size must be an integer of at least 1, got {batch_size!r}")
+        if not texts:
+            return []
         docs = self._encode(texts)
+        for batch in self._plan(docs, batch_size):
+            with self.model_lock:
+                self._run_batch(batch)
+        return docs
+
+    def _plan(self, docs: list[_Encoded], batch_size: int) -> list[list[tuple[_Encoded, Window]]]:
+        """All windows of all documents, longest first, cut into batches (:func:`token_batches`)."""
         jobs = [(doc, w) for doc in docs if doc.ids
                 for w in make_windows(len(doc.ids), self.window, self.stride)]
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)
-        for batch in token_batches([w.end - w.start + 2 for _, w in jobs], batch_size):
-            self._run_batch([jobs[i] for i in batch])
-        return docs
+        return [[jobs[i] for i in batch] for batch in token_batches([w.end - w.start + 2 for _, w in jobs], batch_size)]
+
+    def model_inputs(self, texts: Sequence[str], batch_size: int = 64) -> list[dict]:
+        """The keyword arguments of every forward pass ``predict(texts)`` makes, in order.
+
+        For measuring the model alone (``benchmarks/predict_bench.py``: the bare forward pass
+        over exactly these tensors is the limit the Predictor is compared with).
+        """
+        out = []
+        for batch in self._plan(self._encode(check_texts(texts, "model_inputs()")), batch_size):
+            ids, mask, extra = self._batch_inputs(batch)
+            out.append({"input_ids": ids, "attention_mask": mask, **extra})
+        return out
 
     def _encode(self, texts: list[str]) -> list[_Encoded]:
+        import numpy as np
+
         normalised = [normalize_with_map(t) for t in texts]
-        enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
-                             return_attention_mask=False, return_token_type_ids=False)
-        docs = [_Encoded(t, index, offsets, ids, [0.0] * len(ids), [None] * len(ids))
-                for t, (_, index), ids, offsets in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
+        # verbose=False: no "sequence length is longer than the specified maximum" warning;
+        # every sequence is windowed before the model sees it
+        with self.model_lock:
+            enc = self.tokenizer([n for n, _ in normalised], add_special_tokens=False, return_offsets_mapping=True,
+                                 return_attention_mask=False, return_token_type_ids=False, verbose=False)
+        tags = len(self.tagset.prefix)
+        docs = [_Encoded(t, index, offsets, ids, np.zeros((len(ids), tags), dtype=np.float32), folded=folded)
+                for t, (folded, index), ids, offsets
+                in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
         if self.features:
             from govner.model import FEATURES
 
-            for doc in docs:
-                spans = [doc.to_original(s, e) for s, e in doc.offsets]
-                doc.features = {name: FEATURES[name].tags(doc.original, spans) for name in self.features}
+            for doc in docs:  # on the folded text, as training computes them (govner.data.Tokens)
+                doc.features = {name: FEATURES[name].tags(doc.folded, doc.offsets) for name in self.features}
         return docs
 
-    def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
+    def _batch_inputs(self, jobs: list[tuple[_Encoded, Window]]) -> tuple["torch.Tensor", "torch.Tensor", dict]:
+        """``input_ids``, ``attention_mask`` and feature tensors of one batch of windows, on the device."""
+        import numpy as np
         import torch
 
         width = max(w.end - w.start for _, w in jobs) + 2
-        ids = torch.full((len(jobs), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(jobs), width), dtype=torch.long)
+        ids = np.full((len(jobs), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(jobs), width), dtype=np.int64)
         for row, (doc, w) in enumerate(jobs):
             n = w.end - w.start
             ids[row, 0] = self.cls_id
-            ids[row, 1:n + 1] = torch.tensor(doc.ids[w.start:w.end])
+            ids[row, 1:n + 1] = doc.ids[w.start:w.end]
             ids[row, n + 1] = self.sep_id
             mask[row, :n + 2] = 1
         extra = {}
@@ -329,12 +408,13 @@ class Predictor:
                 none = FEATURES[name].none
                 rows = [[none] + doc.features[name][w.start:w.end] for doc, w in jobs]
                 extra[name] = pad_feature(rows, width, none).to(self.device)
-        dist = self._forward(ids.to(self.device), mask.to(self.device), extra).cpu()
-        probs, dist = dist.max(dim=-1).values.tolist(), dist.numpy()
+        return torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device), extra
+
+    def _run_batch(self, jobs: list[tuple[_Encoded, Window]]) -> None:
+        dist = self._forward(*self._batch_inputs(jobs)).cpu().numpy()
         for row, (doc, w) in enumerate(jobs):
-            a, b = 1 + w.own_start - w.start, 1 + w.own_end - w.start
-            doc.probs[w.own_start:w.own_end] = probs[row][a:b]
-            doc.dist[w.own_start:w.own_end] = list(dist[row, a:b])
+            a = 1 + w.own_start - w.start
+            doc.dist[w.own_start:w.own_end] = dist[row, a:a + w.own_end - w.own_start]
 
     def _forward(self, ids: "torch.Tensor", mask: "torch.Tensor", extra: dict | None = None) -> "torch.Tensor":
         """Tag probabilities (float32); float16 rows with a too-close call are redone in float32."""
@@ -353,17 +433,33 @@ class Predictor:
                 logits[redo] = self.model(**inputs(redo)).logits.float()
             return logits.softmax(-1)
 
-    def _entities(self, doc: _Encoded) -> list[Entity]:
+    def _decode(self, docs: list[_Encoded]) -> list[list[Entity]]:
+        """Entities of every document: constrained Viterbi over many documents at once.
+
+        Documents go longest first in groups of at most 256 rows and 16,384 padded tokens
+        (:func:`token_batches`), each group padded to its longest; :func:`govner.decode.viterbi_batch`
+        gives exactly :func:`govner.decode.viterbi`'s paths.
+        """
         import numpy as np
 
-        from govner.decode import viterbi
+        from govner.decode import viterbi_batch
 
+        out: list[list[Entity]] = [[] for _ in docs]
+        order = sorted((k for k, doc in enumerate(docs) if doc.ids), key=lambda k: len(docs[k].ids), reverse=True)
+        for group in token_batches([len(docs[k].ids) for k in order], 256, 64):
+            ks = [order[i] for i in group]
+            lengths = [len(docs[k].ids) for k in ks]
+            dist = np.zeros((len(ks), lengths[0], len(self.tagset.prefix)), dtype=np.float32)
+            for row, k in enumerate(ks):
+                dist[row, :lengths[row]] = docs[k].dist
+            paths = viterbi_batch(np.log(np.clip(dist, 1e-12, None)), lengths, self.allowed)
+            for row, (k, tags) in enumerate(zip(ks, paths)):
+                out[k] = self._entities(docs[k], tags, dist[row, np.arange(lengths[row]), tags].tolist())
+        return out
+
+    def _entities(self, doc: _Encoded, tags: list[int], probs: list[float]) -> list[Entity]:
+        """Entities from a document's decoded tags and each tag's probability."""
         out: list[Entity] = []
-        if not doc.ids:
-            return out
-        dist = np.stack(doc.dist)
-        tags = viterbi(np.log(np.clip(dist, 1e-12, None)), self.allowed)
-        probs = [float(dist[i, t]) for i, t in enumerate(tags)]
         for first, stop, label, score in decode_bio(tags, probs, self.tagset):
             start, end = doc.to_original(doc.offsets[first][0], doc.offsets[stop - 1][1])
             text = doc.original
@@ -404,11 +500,16 @@ def training_window(model_dir: Path) -> tuple[int | None, int | None]:
     if not path.is_file():
         return None, None
     try:
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("data") or {}
-    except yaml.YAMLError as exc:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise GovnerError(f"{path}: invalid YAML ({exc})") from None
+    data = raw.get("data") if isinstance(raw, dict) else None
+    data = data if isinstance(data, dict) else {}
     length, stride = data.get("max_length"), data.get("stride")
-    return (int(length) if length else None), (int(stride) if stride else None)
+    for key, value in (("max_length", length), ("stride", stride)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise GovnerError(f"{path}: data.{key}: expected a positive integer, got {value!r}")
+    return length, stride
 
 
 def unsure_rows(logits: "torch.Tensor", mask: "torch.Tensor", margin: float) -> "torch.Tensor":
@@ -421,30 +522,28 @@ def unsure_rows(logits: "torch.Tensor", mask: "torch.Tensor", margin: float) -> 
 # -- command line -----------------------------------------------------------------------------
 
 
-def _parse_jsonl(lines: Iterable[str], name: str) -> Iterator[dict]:
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+def _parse_jsonl(content: str, name: str) -> list[dict]:
+    from govner.fileio import numbered_jsonl
+
+    records = []
+    for lineno, rec in numbered_jsonl(content, name):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
-        yield rec
+        records.append(rec)
+    return records
 
 
 def _read_source(src: str) -> tuple[str, str]:
-    """(name, content) of a file (UTF-8, or GBK/GB18030 as `govner prepare` accepts) or stdin."""
-    from govner.text.read import decode_bytes
+    """(name, content) of a file or of stdin, decoded the same way (:func:`govner.text.read.decode_bytes`):
+    UTF-8, or GBK/GB18030 as ``govner prepare`` accepts; blank input is ``""``."""
+    from govner.text.read import decode_bytes, read_text_file
 
     if src == "-":
-        return "<stdin>", sys.stdin.read()
+        return "<stdin>", decode_bytes(sys.stdin.buffer.read(), "<stdin>", allow_empty=True)
     path = Path(src)
     if not path.is_file():
         raise GovnerError(f"{path}: input file not found")
-    data = path.read_bytes()
-    return str(path), decode_bytes(data, path) if data.strip() else ""
+    return str(path), read_text_file(path, allow_empty=True)
 
 
 def _is_jsonl(name: str, content: str) -> bool:
@@ -456,28 +555,123 @@ def _is_jsonl(name: str, content: str) -> bool:
     return first.lstrip().startswith("{")
 
 
+def _stdin_lines(content: str) -> list[str]:
+    """One text per line of stdin (a final newline ends the last line, it does not add one)."""
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _warn_forced(name: str, texts: list[str], per_line: bool) -> Callable[[int, int, int, str], None]:
+    def warn(k: int, start: int, end: int, how: str) -> None:
+        line = k + 1 if per_line else texts[k].count("\n", 0, start) + 1
+        print(f"warning: {name}:{line}: {end - start} characters without a ； or sentence end; {how}",
+              file=sys.stderr)
+
+    return warn
+
+
+def _write(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _jsonl_records(path: Path, name: str) -> Iterator[dict]:
+    """Sentence records of a UTF-8 JSONL file, one line at a time (errors as in :func:`_parse_jsonl`)."""
+    from govner.text.read import check_json_text
+
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            except RecursionError:
+                raise GovnerError(f"{name}:{lineno}: JSON nested too deeply") from None
+            if "\\u" in line:  # only an escape can put a lone surrogate into a row of decoded text
+                check_json_text(rec, f"{name}:{lineno}")
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
+            yield rec
+
+
+def _jsonl_stream(src: str) -> Iterator[dict] | None:
+    """A ``.jsonl``/``.json`` file's records, streamed: memory stays flat however long the file.
+
+    A first pass checks every line (so a bad line 90,000 fails before any output, as reading
+    the whole file did), a second yields the records. None - read the whole file instead - for
+    stdin, files that are not plain UTF-8 (GBK, UTF-16: :func:`_read_source` decodes those) and
+    files without a record (a blank file is an empty document, as before).
+    """
+    if src == "-" or not src.endswith((".jsonl", ".json")):
+        return None
+    path = Path(src)
+    if not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: decoded whole by decode_bytes
+            return None
+    try:
+        n = sum(1 for _ in _jsonl_records(path, str(path)))
+    except UnicodeDecodeError:
+        return None
+    return _jsonl_records(path, str(path)) if n else None
+
+
 def main(args) -> int:
-    """`govner predict`: JSONL records in -> records with "entities"; text documents -> one line each."""
+    """`govner predict`: entities as JSONL on stdout, one line per input record, line or document.
+
+    - JSONL (``.jsonl``/``.json``, or stdin whose first line starts with ``{``): each record
+      comes back with ``entities`` added; offsets index its ``text``.
+    - stdin otherwise: one text per line; each line comes back as
+      ``{"line": N, "text": ..., "entities": [...]}`` (blank lines included, so output line N
+      is input line N); a line holding a whole report is split into sentences inside.
+    - any other file: one document; one ``{"doc_id", "source", "entities"}`` line, offsets
+      into the file's text.
+    Empty input gives no line (stdin) or a document with no entities (a blank file).
+    """
     from tqdm import tqdm
 
-    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    if args.batch_size < 1:
+        raise GovnerError(f"--batch-size must be at least 1, got {args.batch_size}")
+    predictor = Predictor.from_pretrained(args.model, device=args.device, quantize=getattr(args, "quantize", "auto"))
     batch = args.batch_size
     chunk = max(batch * 8, 256)
     with tqdm(unit="text", file=sys.stderr, desc="predict") as bar:
         for src in args.inputs or ["-"]:
+            stream = _jsonl_stream(src)
+            if stream is not None:  # a UTF-8 JSONL file, read in chunks: memory does not grow with it
+                while part := list(itertools.islice(stream, chunk)):
+                    for rec, ents in zip(part, predictor.predict([r["text"] for r in part], batch_size=batch)):
+                        _write({**rec, "entities": ents})
+                    bar.update(len(part))
+                sys.stdout.flush()
+                continue
             name, content = _read_source(src)
-            if _is_jsonl(name, content):
-                records = list(_parse_jsonl(content.split("\n"), name))
+            if content.strip() and _is_jsonl(name, content):
+                records = _parse_jsonl(content, name)
                 for i in range(0, len(records), chunk):
                     part = records[i:i + chunk]
                     for rec, ents in zip(part, predictor.predict([r["text"] for r in part], batch_size=batch)):
-                        sys.stdout.write(json.dumps({**rec, "entities": ents}, ensure_ascii=False) + "\n")
+                        _write({**rec, "entities": ents})
+                    bar.update(len(part))
+            elif src == "-":
+                lines = _stdin_lines(content)
+                for i in range(0, len(lines), chunk):
+                    part = lines[i:i + chunk]
+                    found = predictor.predict_documents(part, batch_size=batch,
+                                                        on_forced=_warn_forced(name, part, per_line=True))
+                    for k, (line, ents) in enumerate(zip(part, found)):
+                        _write({"line": i + k + 1, "text": line, "entities": ents})
                     bar.update(len(part))
             else:
-                ents = predictor.predict_document(content, batch_size=batch)
-                doc_id = "stdin" if src == "-" else Path(src).stem
-                sys.stdout.write(json.dumps({"doc_id": doc_id, "source": name, "entities": ents},
-                                            ensure_ascii=False) + "\n")
+                ents = predictor.predict_documents([content], batch_size=batch,
+                                                   on_forced=_warn_forced(name, [content], per_line=False))[0]
+                _write({"doc_id": Path(src).stem, "source": name, "entities": ents})
                 bar.update(1)
             sys.stdout.flush()
     return 0

@@ -4,7 +4,10 @@ Writes ``OUT`` (one sentence record per line, fields in DESIGN.md) and ``OUT.doc
 (one record per document: id, source, title, metadata and the cleaned text that
 ``doc_start``/``doc_end`` index into), so every sentence traces back to its file.
 A bad file is reported by name and skipped; the others are still processed and the exit
-code is non-zero at the end.
+code is non-zero at the end. The arguments and both output paths are checked before any
+file is read (``--out`` may not be a directory or one of the reports), and the two outputs
+are written together (:func:`govner.fileio.atomic_write_many`): never one without the other.
+A line so long that it had to be cut without a ； is reported with its file and line.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govner.errors import GovnerError
-from govner.fileio import atomic_write_jsonl
+from govner.fileio import atomic_write_many, check_output, jsonl_text, read_jsonl
 from govner.text.clean import clean_text
 from govner.text.compendium import find_compendium
 from govner.text.read import read_report
@@ -28,6 +31,13 @@ class Document:
     text: str
     title: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    #: for each line of ``text``, its line number in the source file (for messages)
+    line_numbers: list[int] = field(default_factory=list)
+
+    def source_line(self, offset: int) -> int | None:
+        """The source file's line number of ``text[offset]``, when known."""
+        k = self.text.count("\n", 0, offset)
+        return self.line_numbers[k] if k < len(self.line_numbers) else None
 
 
 @dataclass
@@ -63,7 +73,7 @@ def documents_from_file(path: str | Path, stats: PrepareStats | None = None) -> 
     comp = find_compendium(lines)
     if comp is None:
         return [Document(doc_id=path.stem, source=str(path), text=cleaned.text, title=_title(lines),
-                         metadata=cleaned.metadata)]
+                         metadata=cleaned.metadata, line_numbers=cleaned.line_numbers)]
     header = {line for line in lines[: comp.parts[0].start_line]}
     docs = []
     for part in comp.parts:
@@ -76,7 +86,8 @@ def documents_from_file(path: str | Path, stats: PrepareStats | None = None) -> 
         meta = dict(cleaned.metadata, compendium_title=part.title,
                     source_lines=f"{part.start_line}-{part.end_line}")
         docs.append(Document(doc_id=f"{path.stem}-{part.name}", source=str(path), text="\n".join(body),
-                             title=part.title, metadata=meta))
+                             title=part.title, metadata=meta,
+                             line_numbers=cleaned.line_numbers[part.start_line:part.start_line + len(body)]))
     if stats is not None:
         stats.add_dropped({"compendium table of contents": comp.parts[0].start_line})
         if comp.missing:
@@ -86,11 +97,19 @@ def documents_from_file(path: str | Path, stats: PrepareStats | None = None) -> 
     return docs
 
 
-def sentence_records(doc: Document, max_len: int = 150) -> list[dict]:
+def sentence_records(doc: Document, max_len: int = 150, warnings: list[str] | None = None) -> list[dict]:
+    """The document's sentences; a line cut without a ； adds a warning naming file and line."""
+    def forced(start: int, end: int, how: str) -> None:
+        if warnings is not None:
+            line = doc.source_line(start)
+            where = f"{doc.source}:{line}" if line else f"{doc.source} ({doc.doc_id}, offset {start})"
+            warnings.append(f"{where}: {end - start} characters without a ； or sentence end; {how} "
+                            "(check the file's line breaks and punctuation)")
+
     return [
         {"doc_id": doc.doc_id, "sent_idx": k, "text": doc.text[s:e], "doc_start": s, "doc_end": e,
          "source": doc.source}
-        for k, (s, e) in enumerate(split_sentences(doc.text, max_len=max_len))
+        for k, (s, e) in enumerate(split_sentences(doc.text, max_len=max_len, on_forced=forced))
     ]
 
 
@@ -113,7 +132,7 @@ def prepare(paths: list[str], max_len: int = 150, progress: bool = True) -> tupl
                 stats.errors.append(f"{p}: document id {doc.doc_id!r} already produced by {seen_ids[doc.doc_id]}")
                 continue
             seen_ids[doc.doc_id] = str(p)
-            recs = sentence_records(doc, max_len)
+            recs = sentence_records(doc, max_len, stats.warnings)
             docs.append(doc)
             records.extend(recs)
             stats.documents += 1
@@ -123,18 +142,40 @@ def prepare(paths: list[str], max_len: int = 150, progress: bool = True) -> tupl
     return docs, records, stats
 
 
+def load_sentences(path: str) -> list[dict]:
+    """Sentence records as this command writes them (for `ls push`, `select`), each checked."""
+    rows = read_jsonl(path)
+    for n, r in enumerate(rows, 1):
+        if not isinstance(r, dict) or not isinstance(r.get("text"), str) or not r["text"].strip():
+            raise GovnerError(f"{path}: record {n} has no non-empty `text`")
+        for k in ("doc_id", "sent_idx"):
+            if k not in r:
+                raise GovnerError(f"{path}: record {n} has no `{k}` (expected output of `govner prepare`)")
+    return rows
+
+
 def docs_path(out: str | Path) -> Path:
     out = Path(out)
     return out.with_name(out.name.removesuffix(".jsonl") + ".docs.jsonl")
 
 
+#: shorter sentences would cut most entities (the guide's longest INDICATOR is ~20 characters)
+MIN_MAX_LEN = 10
+
+
 def main(args: argparse.Namespace) -> int:
+    if args.max_len < MIN_MAX_LEN:
+        raise GovnerError(f"--max-len {args.max_len}: must be at least {MIN_MAX_LEN} characters")
+    check_output(args.out, args.reports)
+    check_output(docs_path(args.out), args.reports, "--out (its .docs.jsonl)")
     docs, records, stats = prepare(args.reports, max_len=args.max_len)
     if records:
-        atomic_write_jsonl(args.out, records)
-        atomic_write_jsonl(docs_path(args.out), (
-            {"doc_id": d.doc_id, "source": d.source, "title": d.title, "metadata": d.metadata, "text": d.text}
-            for d in docs))
+        atomic_write_many({
+            args.out: jsonl_text(records),
+            docs_path(args.out): jsonl_text(
+                {"doc_id": d.doc_id, "source": d.source, "title": d.title, "metadata": d.metadata, "text": d.text}
+                for d in docs),
+        }, args.reports)
     for w in stats.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for e in stats.errors:

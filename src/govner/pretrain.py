@@ -26,6 +26,7 @@ from tqdm import tqdm
 from govner.errors import GovnerError
 from govner.pretrain_config import PretrainConfig, config_to_dict, load_config
 from govner.pretrain_data import PackedData, build_or_load, mask_whole_words
+from govner.pretrain_rtd import ElectraPair, rtd_loss
 from govner.pretrain_w2v import char_vectors
 
 CKPT_NAME = "ckpt.pt"
@@ -135,21 +136,37 @@ def step_generator(cfg: PretrainConfig, step: int) -> torch.Generator:
 # ---------------------------------------------------------------- eval / checkpoints
 
 @torch.no_grad()
-def evaluate(model, data: PackedData, cfg: PretrainConfig, vocab_size: int, device: torch.device) -> dict:
-    """Held-out MLM loss and masked-token accuracy; masks are fixed so evals are comparable."""
+def evaluate(model, data: PackedData, cfg: PretrainConfig, vocab_size: int, device: torch.device,
+             pair: ElectraPair | None = None) -> dict:
+    """Held-out MLM loss and masked-token accuracy; masks are fixed so evals are comparable.
+
+    With the ELECTRA objective, loss/acc are the generator's (the discriminator has no trained
+    MLM head), plus the discriminator's replaced-token accuracy (``rtd_acc``) on the same masks.
+    """
     model.eval()
+    if pair is not None:
+        pair.eval()
     out = {}
     for name, rows in data.eval_sets.items():
         gen = torch.Generator().manual_seed(cfg.seed + 7)
-        tot_loss, tot_ok, tot_n = 0.0, 0, 0
+        tot_loss, tot_ok, tot_n, rtd_ok, rtd_n = 0.0, 0, 0, 0, 0
         for i in range(0, len(rows), cfg.batch_size):
             inputs, labels = mask_whole_words(rows[i:i + cfg.batch_size], gen, cfg.mask_prob, vocab_size)
-            loss, ok, n = mlm_loss(model, inputs.to(device), labels.to(device), cfg.bf16)
+            if pair is None:
+                loss, ok, n = mlm_loss(model, inputs.to(device), labels.to(device), cfg.bf16)
+            else:
+                _, st = rtd_loss(pair, inputs.to(device), labels.to(device), cfg.bf16, gen, cfg.rtd_weight)
+                loss, ok, n = st["gen_loss"], st["gen_correct"], st["masked"]
+                rtd_ok, rtd_n = rtd_ok + st["rtd_correct"], rtd_n + st["rtd_tokens"]
             tot_loss += float(loss) * n
             tot_ok += ok
             tot_n += n
         out[name] = {"loss": tot_loss / max(tot_n, 1), "acc": tot_ok / max(tot_n, 1), "masked": tot_n}
+        if pair is not None:
+            out[name]["rtd_acc"] = rtd_ok / max(rtd_n, 1)
     model.train()
+    if pair is not None:
+        pair.train()
     return out
 
 
@@ -272,10 +289,18 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
         vectors, found = char_vectors(cfg, data.train, vocab_size)
         init_word_embeddings(model, vectors, found)
         log_jsonl(log_path, {"event": "w2v_init", "rows": int(found.sum()), "seconds": round(time.time() - t0, 1)})
-    model.to(device).train()
-    opt = make_optimizer(cfg, model, device)
+    # ELECTRA trains the pair (generator, discriminator, RTD head); the discriminator `model`
+    # is what gets exported either way
+    if cfg.objective == "electra":
+        torch.manual_seed(cfg.seed)  # the RTD head's init: the same run whatever ran before in this process
+        pair = ElectraPair(model, cfg.generator_layers)
+    else:
+        pair = None
+    trained = pair if pair is not None else model
+    trained.to(device).train()
+    opt = make_optimizer(cfg, trained, device)
     if resume:
-        state = load_checkpoint(ckpt, model, opt)
+        state = load_checkpoint(ckpt, trained, opt)
     log_jsonl(log_path, {"event": "start", "resume": resume, "step": state.step, "device": str(device),
                          "train_sequences": len(data.train), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
@@ -305,9 +330,14 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
             lr = cfg.lr * lr_factor(cfg, state)
             for g in opt.param_groups:
                 g["lr"] = lr
-            loss, ok, n = mlm_loss(model, inputs.to(device), labels.to(device), cfg.bf16)
+            if pair is None:
+                loss, ok, n = mlm_loss(model, inputs.to(device), labels.to(device), cfg.bf16)
+            else:
+                loss, st = rtd_loss(pair, inputs.to(device), labels.to(device), cfg.bf16,
+                                    step_generator(cfg, state.step), cfg.rtd_weight)
+                ok, n = st["rtd_correct"], st["rtd_tokens"]  # the train log's acc: RTD accuracy
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trained.parameters(), 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
             state.step += 1
@@ -328,14 +358,14 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
                                      "lr": lr, "tokens": state.tokens, "elapsed": round(state.elapsed, 1),
                                      "tokens_per_s": round(state.throughput, 1)})
             if state.step % cfg.eval_every == 0:
-                ev = evaluate(model, data, cfg, vocab_size, device)
+                ev = evaluate(model, data, cfg, vocab_size, device, pair)
                 rec = {"step": state.step, "tokens": state.tokens, **ev}
                 state.evals.append(rec)
                 log_jsonl(log_path, {"event": "eval", **rec})
                 bar.write(f"step {state.step}: " + ", ".join(
                     f"{k} loss {v['loss']:.3f} acc {v['acc']:.3f}" for k, v in ev.items()))
             if cfg.save_every_minutes and time.time() - last_save >= cfg.save_every_minutes * 60:
-                save_checkpoint(ckpt, model, opt, state, cfg)
+                save_checkpoint(ckpt, trained, opt, state, cfg)
                 export_model(model, tok, cfg, state, data.meta, command)
                 log_jsonl(log_path, {"event": "save", "step": state.step})
                 last_save = time.time()
@@ -343,10 +373,10 @@ def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> Train
         bar.close()
         signal.signal(signal.SIGTERM, old_handler)
     if not state.evals or state.evals[-1]["step"] != state.step:
-        ev = evaluate(model, data, cfg, vocab_size, device)
+        ev = evaluate(model, data, cfg, vocab_size, device, pair)
         state.evals.append({"step": state.step, "tokens": state.tokens, **ev})
         log_jsonl(log_path, {"event": "eval", **state.evals[-1]})
-    save_checkpoint(ckpt, model, opt, state, cfg)
+    save_checkpoint(ckpt, trained, opt, state, cfg)
     export_model(model, tok, cfg, state, data.meta, command)
     log_jsonl(log_path, {"event": "end", "step": state.step, "tokens": state.tokens, "stopped": stop["flag"]})
     state.stopped = stop["flag"]

@@ -40,6 +40,11 @@ class PretrainConfig:
     # masking
     mask_prob: float = 0.15
     # model
+    # "mlm": whole-word masked-LM; "electra": replaced-token detection with a small generator
+    # (govner.pretrain_rtd) that shares the embeddings and is the bottom generator_layers
+    objective: str = "mlm"
+    generator_layers: int = 1
+    rtd_weight: float = 50.0
     num_layers: int = 4
     hidden_size: int = 256
     num_heads: int = 4
@@ -88,6 +93,10 @@ def _check(cfg: PretrainConfig, where: str) -> None:
         raise GovnerError(f"{where}: seeds_without_splits must be 'heldout' or 'train'")
     if cfg.export_dtype not in ("float32", "float16"):
         raise GovnerError(f"{where}: export_dtype must be 'float32' or 'float16'")
+    if cfg.objective not in ("mlm", "electra"):
+        raise GovnerError(f"{where}: objective must be 'mlm' or 'electra', got {cfg.objective!r}")
+    if not 1 <= cfg.generator_layers <= cfg.num_layers:
+        raise GovnerError(f"{where}: generator_layers must be between 1 and num_layers ({cfg.num_layers})")
     if cfg.schedule not in ("cosine", "linear"):
         raise GovnerError(f"{where}: schedule must be 'cosine' or 'linear'")
 

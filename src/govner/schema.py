@@ -34,6 +34,23 @@ LABEL_CODES: tuple[str, ...] = tuple(l.code for l in LABELS)
 BY_CODE: dict[str, Label] = {l.code: l for l in LABELS}
 BY_ZH: dict[str, Label] = {l.zh: l for l in LABELS}
 
+
+@dataclass(frozen=True)
+class Relation:
+    """A link annotators draw between two spans (Label Studio ``<Relation>``)."""
+    code: str
+    zh: str  # shown to annotators and stored in the relation's ``labels``
+    source: str  # label code the arrow starts at
+    target: str  # label code the arrow points to
+    hint: str
+
+
+#: Gold links for ``govner.extract``: each VALUE to the INDICATOR(s) whose quantity it states.
+RELATIONS: tuple[Relation, ...] = (
+    Relation("MEASURES", "数值→指标", "VALUE", "INDICATOR",
+             "from a VALUE to each INDICATOR whose level, change or target it states"),
+)
+
 #: BIO tags in a fixed order: O first, then B-/I- per label in schema order.
 BIO_TAGS: tuple[str, ...] = ("O",) + tuple(f"{p}-{c}" for c in LABEL_CODES for p in ("B", "I"))
 TAG2ID: dict[str, int] = {t: i for i, t in enumerate(BIO_TAGS)}

@@ -89,16 +89,17 @@ def select(predictor: "Predictor", records: list[dict], top: int | None = None, 
 
 
 def main(args: argparse.Namespace) -> int:
-    from govner.fileio import atomic_write_jsonl
-    from govner.labelstudio.commands import load_sentences
+    from govner.fileio import atomic_write_jsonl, check_output
+    from govner.prepare import load_sentences
     from govner.predict import Predictor
 
     if args.top < 1:
         raise GovnerError(f"--top must be at least 1, got {args.top}")
+    check_output(args.out, [args.inp])
     records = load_sentences(args.inp)
     predictor = Predictor.from_pretrained(args.model, device=args.device)
     chosen = select(predictor, records, args.top)
-    atomic_write_jsonl(args.out, chosen)
+    atomic_write_jsonl(args.out, chosen, inputs=[args.inp])
     docs = len({r.get("doc_id") for r in chosen})
     span = f"uncertainty {chosen[0]['uncertainty']:.4f} .. {chosen[-1]['uncertainty']:.4f}" if chosen else "none"
     print(f"wrote {args.out}: {len(chosen)} of {len(records)} sentence(s) from {docs} document(s), {span}")

@@ -17,6 +17,7 @@ from govner.config import TrainConfig, load_config, save_config
 from govner.data import (AlignmentReport, Example, TokenBatchCollator, build_dataset, check_alignment, label_counts,
                          load_examples, split_examples, swap_mentions)
 from govner.errors import GovnerError
+from govner.modeldir import check_model_dir, loading
 from govner.schema import ID2TAG, TAG2ID
 from govner.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
 
@@ -32,10 +33,10 @@ def build_tokenizer_for(cfg: TrainConfig):
         raise GovnerError(f"model.name_or_path: {name} is not a model directory (no config.json); "
                           f"pretrain it (govner pretrain --config configs/pretrain-small.yaml) or use "
                           f"--set model.name_or_path=bert-base-chinese")
-    try:
+    if local:
+        check_model_dir(name, need_weights=cfg.model.init != "random")
+    with loading(f"model.name_or_path: {name}", "tokenizer"):
         return load_tokenizer(name)
-    except OSError as exc:
-        raise GovnerError(f"model.name_or_path: cannot load a tokenizer from {name!r}: {exc}") from None
 
 
 def build_model(cfg: TrainConfig, tokenizer):
@@ -55,10 +56,8 @@ def build_model(cfg: TrainConfig, tokenizer):
                       max_position_embeddings=a.max_position_embeddings, pad_token_id=tokenizer.pad_token_id)
         config_dict = None
     else:  # the architecture of a known model (its weights too, unless init: random)
-        try:
+        with loading(f"model.name_or_path: {m.name_or_path}", "model config"):
             config_dict = AutoConfig.from_pretrained(m.name_or_path).to_dict()
-        except OSError as exc:
-            raise GovnerError(f"model.name_or_path: cannot load {m.name_or_path!r}: {exc}") from None
     features = feature_names(m.rule_features, m.word_features)
     if features:
         if config_dict is not None and config_dict.get("model_type") not in ("bert", GovBertConfig.model_type):
@@ -71,7 +70,8 @@ def build_model(cfg: TrainConfig, tokenizer):
                                  "feature_versions": {name: FEATURES[name].version for name in features}})
         if m.init == "random":
             return GovBertForTokenClassification(mconf)
-        model = GovBertForTokenClassification.from_pretrained(m.name_or_path, config=mconf)
+        with loading(f"model.name_or_path: {m.name_or_path}", "model weights"):
+            model = GovBertForTokenClassification.from_pretrained(m.name_or_path, config=mconf)
         if config_dict.get("model_type") != GovBertConfig.model_type or config_dict.get("token_features") != features:
             model.reset_feature_parameters()  # the feature weights were not (all) in the checkpoint
         return model
@@ -79,7 +79,8 @@ def build_model(cfg: TrainConfig, tokenizer):
         mconf = (BertConfig(**kwargs) if config_dict is None
                  else AutoConfig.from_pretrained(m.name_or_path, **kwargs))
         return AutoModelForTokenClassification.from_config(mconf)
-    return AutoModelForTokenClassification.from_pretrained(m.name_or_path, **kwargs)
+    with loading(f"model.name_or_path: {m.name_or_path}", "model weights"):
+        return AutoModelForTokenClassification.from_pretrained(m.name_or_path, **kwargs)
 
 
 def _precision_flags(precision: str) -> dict:
@@ -169,14 +170,13 @@ def run_training(cfg: TrainConfig, resume: bool = False,
     ckpt_dir = out / "checkpoints"
     targs = training_arguments(cfg, ckpt_dir)
 
+    if out.exists() and not out.is_dir():
+        raise GovnerError(f"output_dir {out}: is a file, not a directory")
     last = _last_checkpoint(ckpt_dir) if resume else None
     if resume and last is None:
         log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt_dir)
     elif last:
         log.info("resuming from %s", last)
-    if not resume and ckpt_dir.is_dir() and targs.process_index == 0:
-        log.info("removing old checkpoints in %s (use --resume to continue them)", ckpt_dir)
-        shutil.rmtree(ckpt_dir)
 
     if splits is None:
         splits = split_examples(load_examples(cfg.data.files), cfg.data.splits)
@@ -193,6 +193,12 @@ def run_training(cfg: TrainConfig, resume: bool = False,
 
     transformers.set_seed(cfg.training.seed)  # before the head (or whole model) is initialised
     model = build_model(cfg, tokenizer)
+    # Only now, with the data read and the model built: a run that fails at once (a broken
+    # annotation file, a missing base model) must not have destroyed an interrupted run's
+    # checkpoints, which --resume could still continue.
+    if not resume and ckpt_dir.is_dir() and targs.process_index == 0:
+        log.info("removing old checkpoints in %s (use --resume to continue them)", ckpt_dir)
+        shutil.rmtree(ckpt_dir)
     callbacks = []
     if cfg.training.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience))

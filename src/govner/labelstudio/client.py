@@ -14,7 +14,7 @@ import httpx
 from tqdm import tqdm
 
 from govner.errors import GovnerError
-from govner.labelstudio.config import label_config, normalise
+from govner.labelstudio.config import is_our_config, label_config
 
 T = TypeVar("T")
 
@@ -91,7 +91,7 @@ class Client:
                            lambda: self.ls.projects.create(title=title, label_config=config))
             return p, True
         full = self._call(f"read project {title!r}", lambda: self.ls.projects.get(id=p.id))
-        if normalise(full.label_config or "") != normalise(config):
+        if not is_our_config(full.label_config or ""):
             raise GovnerError(f"Label Studio project {title!r} (id {p.id}) has a labeling config that differs "
                               "from `govner ls config`; update it in Settings > Labeling Interface or use "
                               "another --project")

@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 from govner.errors import GovnerError
-from govner.fileio import atomic_write_json, backup, read_jsonl
+from govner.fileio import atomic_write_json, backup, check_output
 from govner.labelstudio.client import Client, task_key
 from govner.labelstudio.config import label_config
 from govner.labelstudio.convert import PullReport, clean_export, result_from_entities
 from govner.labelstudio.prelabel import ModelPrelabeller, ls_prediction
+from govner.prepare import load_sentences  # noqa: F401  (sentence records: read where they are made)
 from govner.schema import LABEL_CODES
 
 TASK_FIELDS = ("text", "doc_id", "sent_idx", "source")
@@ -49,20 +50,6 @@ def load_prelabeller(prelabel: str | None, order: str) -> "str | ModelPrelabelle
         raise GovnerError("--order uncertainty ranks sentences by a trained model's uncertainty: "
                           "pass --prelabel MODEL_DIR as well")
     return loaded
-
-
-def load_sentences(path: str) -> list[dict]:
-    try:
-        rows = read_jsonl(path)
-    except FileNotFoundError:
-        raise GovnerError(f"{path}: no such file") from None
-    for n, r in enumerate(rows, 1):
-        if not isinstance(r, dict) or not isinstance(r.get("text"), str) or not r["text"].strip():
-            raise GovnerError(f"{path}: record {n} has no non-empty `text`")
-        for k in ("doc_id", "sent_idx"):
-            if k not in r:
-                raise GovnerError(f"{path}: record {n} has no `{k}` (expected output of `govner prepare`)")
-    return rows
 
 
 def build_tasks(records: list[dict], prelabel: "str | ModelPrelabeller | None",
@@ -155,6 +142,7 @@ def format_report(rep: PullReport) -> str:
 
 
 def pull_main(args: argparse.Namespace) -> int:
+    check_output(args.out)  # before the server is asked for anything
     client = Client(args.url, args.token)
     client.check()
     report, kept = pull(client, args.project, args.out)

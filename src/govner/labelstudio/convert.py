@@ -73,9 +73,21 @@ def entities_from_result(text: str, result: Iterable[dict], where: str, utf16: b
     return sorted(ents, key=lambda e: (e["start"], e["end"]))
 
 
+def utf16_converter(text: str):
+    """Python index -> UTF-16 offset for many indices of one text, each in O(1).
+
+    (:func:`to_utf16` counts from the start each time: a long text with many entities
+    would take time quadratic in its length.)
+    """
+    if all(ord(ch) <= 0xFFFF for ch in text):
+        return lambda i: i
+    starts = _utf16_starts(text)
+    return starts.__getitem__
+
+
 def result_from_entities(text: str, entities: Iterable[dict], utf16: bool = True) -> list[dict]:
     """Label Studio result items for entities given in Python offsets."""
-    conv = (lambda i: to_utf16(text, i)) if utf16 else (lambda i: i)
+    conv = utf16_converter(text) if utf16 else (lambda i: i)
     return [{
         "id": f"g{i}",
         "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",

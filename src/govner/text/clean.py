@@ -61,6 +61,8 @@ class CleanResult:
     metadata: dict[str, str] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> lines
     converted_traditional: bool = False
+    #: for each line of ``text``, its line number (1-based) in the raw input, for messages
+    line_numbers: list[int] = field(default_factory=list)
 
     def drop(self, reason: str, n: int = 1) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + n
@@ -83,8 +85,34 @@ def to_simplified(text: str) -> tuple[str, bool]:
     return text, False
 
 
+#: `５．２％`: once the digits are folded, a full-width full stop between two digits is a
+#: decimal point (`5.2%`), or the rules and the model would see `5` and `2%`.
+_DECIMAL_POINT_RE = re.compile(r"(?<=[0-9])．(?=[0-9])")
+
+
 def normalize_width(text: str) -> str:
-    return text.translate(_FULLWIDTH_TABLE)
+    """Full-width digits, letters and ％ to ASCII, odd spaces to " ", zero-width characters
+    dropped, and a full-width decimal point between digits to "."."""
+    return _DECIMAL_POINT_RE.sub(".", text.translate(_FULLWIDTH_TABLE))
+
+
+def normalize_width_with_map(text: str) -> tuple[str, list[int] | None]:
+    """:func:`normalize_width`, plus for each output character its index in ``text``.
+
+    Returns ``None`` as the map when nothing changed (the common case, kept cheap). The
+    decimal-point rule replaces one character by one, so it is applied after the
+    character-by-character fold without touching the map.
+    """
+    folded = normalize_width(text)
+    if folded == text:
+        return text, None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for out in ch.translate(_FULLWIDTH_TABLE):
+            chars.append(out)
+            index.append(i)
+    return _DECIMAL_POINT_RE.sub(".", "".join(chars)), index
 
 
 def _metadata_pairs(line: str) -> dict[str, str]:
@@ -159,5 +187,6 @@ def clean_text(raw: str) -> CleanResult:
             res.drop("dateline")
             continue
         lines.append(line)
+        res.line_numbers.append(i + 1)
     res.text = "\n".join(lines)
     return res

@@ -8,12 +8,21 @@ A sentence is the unit of annotation, so boundaries must be stable and sensible:
 - a parenthetical right after a sentence end, like `(工业商贸办、农业农村办牵头负责)`, stays
   with the sentence before it: it assigns that sentence's task;
 - a sentence over ``max_len`` characters is split further at ；/; (greedily, so pieces keep
-  as much context as the limit allows).
+  as much context as the limit allows);
+- a piece still over ``hard_max`` characters (``4 * max_len`` by default: a line pasted
+  without punctuation, a table flattened into one line) is cut at ，/, then 、 then spaces,
+  and as a last resort every ``max_len`` characters. The caller hears of each such cut
+  (``on_forced``), so ``govner prepare`` can warn with the file and line. The bound is far
+  above the longest sentence of any real report (501 characters), so ordinary sentences
+  are never cut at a comma.
 Offsets are returned, not strings, so callers can always trace a sentence to its document.
+Every step is linear in the text's length: one 200,000-character line splits in
+milliseconds.
 """
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 OPENERS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "【": "】", "「": "」", "『": "』", "〔": "〕"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -23,6 +32,11 @@ SEMICOLONS = "；;"
 HEADING_RE = re.compile(
     r"(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])")
 ABBREVIATIONS = ("No.", "etc.", "e.g.", "i.e.", "vs.", "Mr.", "Dr.", "St.")
+#: cut points for pieces over ``hard_max``, tried in order (then a cut every ``max_len``)
+FALLBACK_CUTS = ("，,", "、", " ")
+
+#: told (start, end, how) of each over-long piece that had to be cut without a ；
+ForcedCut = Callable[[int, int, str], None]
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -36,11 +50,24 @@ def _ascii_period_ends(text: str, i: int) -> bool:
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if nxt and not nxt.isspace():
         return False
-    line_start = text.rfind("\n", 0, i) + 1
-    before = text[line_start:i + 1].strip()
-    if re.fullmatch(r"\d{1,3}\.", before):  # a bare list number
+    if _bare_list_number(text, i):
         return False
-    return not any(text[:i + 1].endswith(a) for a in ABBREVIATIONS)
+    return not any(text.endswith(a, 0, i + 1) for a in ABBREVIATIONS)
+
+
+def _bare_list_number(text: str, i: int) -> bool:
+    """Whether ``text[i]`` (a `.`) ends 1-3 digits that are alone on their line so far (`3.`).
+
+    Walks back from ``i`` only over those digits and blanks, never over the whole line.
+    """
+    j = i
+    while j > 0 and i - j < 4 and text[j - 1].isdigit():
+        j -= 1
+    if not 1 <= i - j <= 3:
+        return False
+    while j > 0 and text[j - 1] in " \t\r\f\v":
+        j -= 1
+    return j == 0 or text[j - 1] == "\n"
 
 
 def _parenthetical_end(text: str, j: int) -> int | None:
@@ -170,6 +197,11 @@ def _split_long(text: str, start: int, end: int, max_len: int) -> list[tuple[int
             cuts.append(k + 1)
     if not cuts:
         return [(start, end)]
+    return _pack(cuts, start, end, max_len)
+
+
+def _pack(cuts: list[int], start: int, end: int, max_len: int) -> list[tuple[int, int]]:
+    """Greedy pieces of at most ``max_len`` ending at cut points; a longer clause stays whole."""
     out = []
     piece_start = start
     last_ok = None
@@ -189,6 +221,21 @@ def _split_long(text: str, start: int, end: int, max_len: int) -> list[tuple[int
     return out
 
 
+def _force(text: str, start: int, end: int, max_len: int, hard_max: int, level: int = 0) -> list[tuple[int, int]]:
+    """Cut a piece over ``hard_max`` at the ``level``-th fallback marks, recursing on what stays too long."""
+    if level == len(FALLBACK_CUTS):
+        return [(k, min(k + max_len, end)) for k in range(start, end, max_len)]
+    marks = FALLBACK_CUTS[level]
+    cuts = [k + 1 for k in range(start, end - 1) if text[k] in marks]
+    out = []
+    for s, e in _pack(cuts, start, end, max_len):
+        out += _force(text, s, e, max_len, hard_max, level + 1) if e - s > hard_max else [(s, e)]
+    return out
+
+
+_FORCED_HOW = "cut at ，, then 、, then spaces, then every {max_len} characters"
+
+
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1
@@ -197,21 +244,35 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def split_sentences(text: str, max_len: int = 150) -> list[tuple[int, int]]:
+def split_sentences(text: str, max_len: int = 150, hard_max: int | None = None,
+                    on_forced: ForcedCut | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of ``text``, in order, whitespace-trimmed.
 
     A fragment with no word character (a stray closing quote) is merged into the sentence
-    before it, so the sentences always rebuild the text up to whitespace.
+    before it, so the sentences always rebuild the text up to whitespace. ``on_forced`` is
+    called for each piece over ``hard_max`` (default ``4 * max_len``) that had to be cut
+    without a ；.
     """
     if max_len < 10:
         raise ValueError(f"max_len must be at least 10, got {max_len}")
+    hard_max = 4 * max_len if hard_max is None else hard_max
+    if hard_max < max_len:
+        raise ValueError(f"hard_max must be at least max_len ({max_len}), got {hard_max}")
     out: list[tuple[int, int]] = []
     for s, e in _raw_segments(text):
+        pieces = []
         for ps, pe in _split_long(text, s, e, max_len):
+            if pe - ps > hard_max:
+                if on_forced is not None:
+                    on_forced(ps, pe, _FORCED_HOW.format(max_len=max_len))
+                pieces += _force(text, ps, pe, max_len, hard_max)
+            else:
+                pieces.append((ps, pe))
+        for ps, pe in pieces:
             ps, pe = _trim(text, ps, pe)
             if ps >= pe:
                 continue
-            if out and not _WORD.search(text[ps:pe]):
+            if out and not _WORD.search(text, ps, pe):
                 out[-1] = (out[-1][0], pe)
                 continue
             out.append((ps, pe))
