@@ -270,7 +270,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the fastest of each engine counts")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own choice)")
     ap.add_argument("--no-ray", action="store_true", help="skip Ray Data")
-    ap.add_argument("--ray-n", type=int, default=8000, help="sentences for the Ray comparison (the N, repeated)")
+    ap.add_argument("--ray-n", type=int, default=20000,
+                    help="sentences for the Ray comparison (the N, repeated); a job's fixed cost (~7 s here) is "
+                         "amortised only over a job this size or larger")
     ap.add_argument("--ray-repeat", type=int, default=2)
     ap.add_argument("--ray-actors", type=int, default=0, help="default: one per CPU")
     ap.add_argument("--sentences", help="use these texts (JSON list / sentence JSONL) instead of preparing")

@@ -354,3 +354,10 @@ def test_never_raises_on_number_like_strings(text, before, after):
 def test_count_words_keep_their_measure_word():
     for w in COUNT_WORDS:
         assert parse_value(f"12{w}")["unit"] == UNITS[w]
+
+
+@pytest.mark.parametrize("text, change", [("0提升", "increase"), ("5%的增长", "increase"), ("3个百分点下降", "decrease")])
+def test_a_change_word_after_the_number_is_read_not_looked_up_twice(text, change):
+    """A trailing change word (增长/提升/下降 after the number) once came back as its reading and
+    was then looked up as a word: ``parse_value('0提升')`` raised KeyError (found by hypothesis)."""
+    assert parse_value(text)["change"] == change

@@ -402,7 +402,7 @@ def _strip_suffixes(s: str) -> tuple[str, str | None, str | None]:
         else:
             m = re.search(r"(?:的)?(增长|提高|提升|上升|增加|下降|减少|降低)$", s)
             if m and m.start() > 0:
-                change = change or _CHANGE_WORDS[m.group(1)]
+                change = change or m.group(1)  # the word, read like a word in front of the number
                 s = s[: m.start()]
                 continue
             return s, change, bound
