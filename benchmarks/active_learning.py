@@ -3,7 +3,7 @@
 The train split's labels are held out; a seed of random sentences is "labelled", a model is
 trained on them (``govner train`` with the given config, called as a library) and scored on
 the dev split, then rounds of sentences are added - chosen by ``govner select``'s measure
-(:func:`govner.select.spread_rank` over :meth:`Predictor.predict_with_uncertainty`) or at
+(:func:`govner.assist.select.spread_rank` over :meth:`Predictor.predict_with_uncertainty`) or at
 random - and the model is retrained from scratch each round. Both strategies start from the
 same seed set. Writes ``<out>.json`` (every round), ``<out>.png`` (the two curves) and ends
 with one line::
@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from govner.data import Example, load_examples, split_examples  # noqa: E402
+from govner.training.data import Example, load_examples, split_examples  # noqa: E402
 from govner.fileio import atomic_write_json  # noqa: E402
 
 STRATEGIES = ("uncertainty", "random")
@@ -48,7 +48,7 @@ def raw_tasks(examples: list[Example]) -> dict[tuple[str, object], dict]:
 
 def train_round(labelled: list[Example], dev: list[Example], tasks: dict, args, work: Path) -> tuple[float, Path]:
     """Train on ``labelled`` with ``args.config`` (as `govner train` does); dev micro F1 and model dir."""
-    from govner import train
+    from govner.training import train
 
     work.mkdir(parents=True, exist_ok=True)
     data = work / "annotations.json"
@@ -71,8 +71,8 @@ def choose(strategy: str, model_dir: Path, pool: list[Example], k: int, rng: ran
     """Indices into ``pool`` of the next ``k`` sentences to label."""
     if strategy == "random":
         return rng.sample(range(len(pool)), min(k, len(pool)))
-    from govner.predict import Predictor
-    from govner.select import spread_rank
+    from govner.predict.predictor import Predictor
+    from govner.assist.select import spread_rank
 
     predictor = Predictor.from_pretrained(model_dir, device="cpu")
     scored = predictor.predict_with_uncertainty([ex.text for ex in pool], batch_size=64)

@@ -87,8 +87,8 @@ def pipeline_engine(model_dir: str, device: str, sentences: list[str], batch_siz
     import torch
     from transformers import AutoModelForTokenClassification, pipeline
 
-    import govner.model  # noqa: F401  lets the Auto class load govner's feature models (govner_bert)
-    from govner.tokenizer import load_tokenizer
+    import govner.modeling.model  # noqa: F401  lets the Auto class load govner's feature models (govner_bert)
+    from govner.modeling.tokenizer import load_tokenizer
 
     # A feature model (rule/word tags) gets no features through the pipeline, which knows only
     # input_ids: it runs the same network minus govner's feature work, so the ratio is
@@ -110,7 +110,7 @@ def govner_engines(model_dir: str, device: str, sentences: list[str], batch_size
     """(predict, bare forward) over the same batches, for one Predictor."""
     import torch
 
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
     predictor = Predictor.from_pretrained(model_dir, device=device, quantize=quantize)
     predictor.predict(sentences[:WARMUP], batch_size=batch_size)
@@ -138,7 +138,7 @@ def speed_worker(args) -> None:
     engines["govner"], forward_default = govner_engines(args.model, args.device, sentences, args.batch_size, "auto")
     engines["fp32"], engines["forward"] = govner_engines(args.model, args.device, sentences, args.batch_size, "none")
     if args.device == "cpu":
-        from govner.precision import cpu_has_bf16
+        from govner.predict.precision import cpu_has_bf16
 
         engines["int8"], _ = govner_engines(args.model, "cpu", sentences, args.batch_size, "int8")
         if cpu_has_bf16():
@@ -167,7 +167,7 @@ def ray_worker(args) -> None:
 
     import ray
 
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
     from govner.raydata.runner import read_output, run
     from govner.raydata.tasks import predict_records, predict_task
 

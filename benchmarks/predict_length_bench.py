@@ -41,7 +41,7 @@ def tiny_feature_model(out: Path) -> Path:
     sys.path.insert(0, str(ROOT / "tests"))
     from helpers.tiny_model import tiny_classifier
 
-    from govner.tokenizer import build_tokenizer, save_tokenizer
+    from govner.modeling.tokenizer import build_tokenizer, save_tokenizer
 
     tiny_classifier(features=["rule_tags"]).save_pretrained(out)
     save_tokenizer(build_tokenizer(), out)
@@ -59,7 +59,7 @@ def main() -> int:
 
     import torch
 
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
     tmp = tempfile.TemporaryDirectory()
     if args.model:

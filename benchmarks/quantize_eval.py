@@ -2,7 +2,7 @@
 
 A reduced precision is kept only where its F1 stays within ``--tolerance`` (0.005) of
 float32; this script is that measurement. Every run goes through ``govner evaluate``'s own
-code (:func:`govner.evaluate.evaluate_examples`: strict entity match, per label and micro) on
+code (:func:`govner.training.evaluate.evaluate_examples`: strict entity match, per label and micro) on
 the same sentences; it also times each (one run, after the same warm-up) and counts sentences
 whose entity sets differ from float32's.
 
@@ -30,9 +30,9 @@ def main() -> int:
     ap.add_argument("--modes", nargs="+", default=["bf16", "int8"], help="reduced precisions to compare")
     args = ap.parse_args()
 
-    from govner.data import load_examples, select_split
-    from govner.evaluate import evaluate_examples
-    from govner.predict import Predictor
+    from govner.training.data import load_examples, select_split
+    from govner.training.evaluate import evaluate_examples
+    from govner.predict.predictor import Predictor
     from govner.schema import LABEL_CODES
 
     examples = select_split(load_examples(args.data), args.splits, args.split)

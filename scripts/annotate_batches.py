@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from govner.corpus import build_task, write_corpus_file
+from govner.labelstudio.corpus import build_task, write_corpus_file
 from govner.errors import GovnerError
 from govner.fileio import read_jsonl
-from govner.inline import from_inline, to_inline
-from govner.rules import RULES_VERSION, rule_entities
+from govner.labelstudio.inline import from_inline, to_inline
+from govner.rules.tagger import RULES_VERSION, rule_entities
 
 ap = argparse.ArgumentParser()
 ap.add_argument("action", choices=["make", "check", "build"])
@@ -72,7 +72,7 @@ for path in files:
             continue
         reviewed[key] = spans
 if a.action == "check":
-    from govner.validate import validate_tasks
+    from govner.rules.validate import validate_tasks
 
     tasks = [build_task(by_key[k], v, "check", "") for k, v in reviewed.items()]
     errors += validate_tasks(tasks, a.file)

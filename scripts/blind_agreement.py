@@ -8,9 +8,9 @@ usage: python scripts/blind_agreement.py FIRST_PASS_TSV... --blind BLIND_TSV
 import argparse
 import sys
 
-from govner.corpus import build_task, write_corpus_file
+from govner.labelstudio.corpus import build_task, write_corpus_file
 from govner.fileio import read_jsonl
-from govner.inline import from_inline
+from govner.labelstudio.inline import from_inline
 from govner.labelstudio.convert import agreement
 
 ap = argparse.ArgumentParser()

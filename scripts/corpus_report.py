@@ -5,7 +5,7 @@ import argparse
 import collections
 import json
 
-from govner.data import load_examples, read_splits
+from govner.training.data import load_examples, read_splits
 from govner.labelstudio.convert import agreement
 from govner.schema import LABEL_CODES
 

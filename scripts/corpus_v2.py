@@ -21,10 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from govner.corpus import build_task
+from govner.labelstudio.corpus import build_task
 from govner.errors import GovnerError
 from govner.fileio import read_jsonl
-from govner.inline import from_inline
+from govner.labelstudio.inline import from_inline
 
 ap = argparse.ArgumentParser()
 ap.add_argument("action", choices=["make", "check", "status", "rulediff", "agree", "adjmake", "build"])
@@ -159,7 +159,7 @@ def key_set(spans: list[dict]) -> set[tuple[int, int, str]]:
 
 
 def inline(text: str, spans: list[dict]) -> str:
-    from govner.inline import to_inline
+    from govner.labelstudio.inline import to_inline
 
     return to_inline(text, sorted(spans, key=lambda x: x["start"]))
 
@@ -213,7 +213,7 @@ def split_of_doc() -> dict[str, str]:
 if a.action == "rulediff":
     # Pass A of training documents against the rule tagger: every sentence where they differ is
     # re-read by another annotator, who sees both versions unlabelled and settles it by the guide.
-    from govner.rules import rule_entities
+    from govner.rules.tagger import rule_entities
 
     sents, split_of, pass_a = sentence_index(), split_of_doc(), read_done("A")
     owners = owner_of("A")
@@ -296,8 +296,8 @@ if a.action == "build":
     import shutil
     import time
 
-    from govner.corpus import write_corpus_file
-    from govner.rules import RULES_VERSION, rule_entities
+    from govner.labelstudio.corpus import write_corpus_file
+    from govner.rules.tagger import RULES_VERSION, rule_entities
 
     v1 = work / "v1"
     if not v1.is_dir():  # snapshot the v1 corpus once, before the first v2 build overwrites it
@@ -352,7 +352,7 @@ if a.action == "build":
     sys.exit(0)
 
 # check
-from govner.validate import validate_tasks  # noqa: E402
+from govner.rules.validate import validate_tasks  # noqa: E402
 
 bad = 0
 for name in a.files:

@@ -18,8 +18,8 @@ import json
 import random
 from pathlib import Path
 
-from govner.config import load_config
-from govner.data import load_examples, split_examples
+from govner.training.config import load_config
+from govner.training.data import load_examples, split_examples
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--config", action="append", required=True)
@@ -58,7 +58,7 @@ def plot(rows: list[dict], path: str) -> None:
 out = Path(a.out)
 rows = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else []
 if not a.plot_only:
-    from govner.train import run_training
+    from govner.training.train import run_training
 
     for cfg_path in a.config:
         cfg0 = load_config(cfg_path, a.set)

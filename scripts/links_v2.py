@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-from govner.corpus import write_corpus_file
+from govner.labelstudio.corpus import write_corpus_file
 from govner.errors import GovnerError
 from govner.labelstudio.convert import choose_annotation, entities_from_result
 
@@ -105,7 +105,7 @@ def parse_done(path: Path, chunk: dict[int, tuple[str, list[dict]]]) -> tuple[di
 
 
 def read_chunk(path: Path) -> tuple[str, dict[int, tuple[str, list[dict]]]]:
-    from govner.inline import MARK_RE  # noqa: F401  (format documented there)
+    from govner.labelstudio.inline import MARK_RE  # noqa: F401  (format documented there)
 
     doc, rows = None, {}
     for line in path.read_text(encoding="utf-8").splitlines():

@@ -14,8 +14,8 @@ import collections
 import random
 
 from govner import Predictor
-from govner.data import load_examples, split_examples
-from govner.rules import rule_entities
+from govner.training.data import load_examples, split_examples
+from govner.rules.tagger import rule_entities
 from govner.schema import LABEL_CODES
 
 ap = argparse.ArgumentParser()

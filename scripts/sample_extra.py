@@ -8,8 +8,8 @@ import glob
 import sys
 
 from govner.fileio import atomic_write_jsonl
-from govner.prepare import prepare
-from govner.sample import DEFAULT_SEED, DEFAULT_SHARE, sample_records
+from govner.text.prepare import prepare
+from govner.labelstudio.sample import DEFAULT_SEED, DEFAULT_SHARE, sample_records
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--extra", default="../shared/reports/extra")

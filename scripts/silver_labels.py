@@ -2,7 +2,7 @@
 """Rule-labelled ("silver") corpus sentences, for intermediate-task training experiments.
 
 Why: the model card's "silver stage" experiment trains the token classifier on sentences of
-../shared/corpus labelled by `govner.rules` before the gold annotations, so the encoder sees
+../shared/corpus labelled by `govner.rules.tagger` before the gold annotations, so the encoder sees
 tens of thousands of entity contexts instead of 2,882. Measured on the characters alone it
 lifts test micro F1 from 0.446 to 0.582 (models/govbert-small-zh/README.md); with the rules
 as an input it adds nothing, so the shipped configs do not use it.
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import yaml
 
-from govner.data import read_splits
+from govner.training.data import read_splits
 from govner.fileio import atomic_write_text
 from govner.labelstudio.convert import result_from_entities
-from govner.rules import RULES_VERSION, rule_entities
+from govner.rules.tagger import RULES_VERSION, rule_entities
 from govner.text.split import split_sentences
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from govner.cli import main as cli
-from govner.data import load_examples
+from govner.training.data import load_examples
 from govner.errors import GovnerError
 from govner.labelstudio.reader import read_annotation_file, task_problems
-from govner.validate import validate_tasks
+from govner.rules.validate import validate_tasks
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 ANN = FIX / "mini_annotations.json"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from govner.config import TrainConfig, load_config, save_config
+from govner.training.config import TrainConfig, load_config, save_config
 from govner.errors import GovnerError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def test_missing_file():
 
 
 def test_default_stride_is_half_a_window_like_the_predictor(tmp_path):
-    # govner.predict.Predictor windows with stride = (max_length - 2) // 2 by default
+    # govner.predict.predictor.Predictor windows with stride = (max_length - 2) // 2 by default
     assert load_config(write(tmp_path, "data:\n  max_length: 100\n")).data.stride == 49
     assert load_config(write(tmp_path, ""), ["data.max_length=64"]).data.stride == 31
     assert load_config(write(tmp_path, "data:\n  stride: 10\n")).data.stride == 10

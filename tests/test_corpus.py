@@ -8,10 +8,10 @@ import json
 import pytest
 import yaml
 
-from govner.data import load_examples
-from govner.prepare import prepare
+from govner.training.data import load_examples
+from govner.text.prepare import prepare
 from govner.schema import LABEL_CODES
-from govner.validate import validate_tasks
+from govner.rules.validate import validate_tasks
 from helpers.paths import EXTRA_FILES, ROOT, SEED_FILES
 
 ANNOTATIONS = sorted(glob.glob(str(ROOT / "annotations" / "*.json")))

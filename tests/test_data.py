@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from govner.data import (AlignmentReport, Example, build_dataset, check_alignment, load_examples, read_splits,
+from govner.training.data import (AlignmentReport, Example, build_dataset, check_alignment, load_examples, read_splits,
                          split_examples, token_tags, tokenize, window_features)
 from govner.errors import GovnerError
-from govner.predict import TagSet, decode_bio
+from govner.predict.predictor import TagSet, decode_bio
 from govner.schema import ID2TAG, TAG2ID
-from govner.tokenizer import build_tokenizer
+from govner.modeling.tokenizer import build_tokenizer
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 ANN = FIX / "mini_annotations.json"
@@ -160,7 +160,7 @@ def test_annotation_errors_name_file_and_task(tmp_path):
 
 
 def test_mention_swap_keeps_context_and_labels():
-    from govner.data import swap_mentions
+    from govner.training.data import swap_mentions
 
     examples = load_examples([str(ANN)])
     pool = {(e.text[s:t], lab) for e in examples for s, t, lab in e.spans}

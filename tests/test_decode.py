@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from govner.decode import allowed_transitions, viterbi
+from govner.modeling.decode import allowed_transitions, viterbi
 from govner.schema import BIO_TAGS, TAG2ID
 
 ALLOWED = allowed_transitions(list(BIO_TAGS))

@@ -13,7 +13,7 @@ import pytest
 
 from govner.cli import main as cli
 from govner.errors import GovnerError
-from govner.predict import Predictor
+from govner.predict.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"
@@ -124,7 +124,7 @@ def test_prepare_warns_about_a_huge_line_without_semicolons_and_splits_it(tmp_pa
 
 
 def test_a_fullwidth_decimal_point_stays_in_its_value():
-    from govner.rules import rule_entities
+    from govner.rules.tagger import rule_entities
     from govner.text.clean import clean_text
 
     cleaned = clean_text("一般公共预算收入增长５．２％。").text
@@ -138,7 +138,7 @@ def test_the_predictor_gives_rule_features_of_the_folded_text(tmp_path):
     from helpers.tiny_model import tiny_classifier
 
     from govner.schema import ID2TAG
-    from govner.tokenizer import build_tokenizer
+    from govner.modeling.tokenizer import build_tokenizer
 
     p = Predictor(tiny_classifier(features=["rule_tags"]), build_tokenizer(), ID2TAG, "cpu", max_length=64)
     (raw,) = p._encode(["一般公共预算收入增长５．２％。"])
@@ -213,7 +213,7 @@ def test_cli_warns_about_a_huge_line(tiny_model_dir, capsys, monkeypatch):
 
 def test_no_token_length_warning_on_long_inputs(tiny_model_dir, capfd, caplog):
     """transformers warns of "indexing errors" for sequences over model_max_length; ours are windowed."""
-    from govner.data import tokenize
+    from govner.training.data import tokenize
 
     for call in (lambda p: p.predict("财政总收入增长10%。" * 100),
                  lambda p: tokenize(p.tokenizer, "财政总收入增长10%。" * 100)):
@@ -244,7 +244,7 @@ def broken_copy(src: Path, dst: Path, how: str) -> Path:
     elif how == "config not an object":
         (dst / "config.json").write_text("[1, 2]")
     elif how == "tokenizer of another model":  # more ids than the model has embeddings
-        from govner.tokenizer import build_tokenizer, default_vocab_path, save_tokenizer
+        from govner.modeling.tokenizer import build_tokenizer, default_vocab_path, save_tokenizer
 
         vocab = dst.parent / "bigger-vocab.txt"
         vocab.write_text(default_vocab_path().read_text("utf-8") + "".join(f"[extra{i}]\n" for i in range(10)),
@@ -282,7 +282,7 @@ def test_train_names_a_broken_base_model(tiny_model_dir, tmp_path, capsys, monke
 
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1e400"])
 def test_non_finite_numbers_are_refused(tmp_path, value):
-    from govner.config import load_config
+    from govner.training.config import load_config
 
     path = tmp_path / "c.yaml"
     path.write_text(f"training:\n  epochs: {value}\n", encoding="utf-8")
@@ -291,7 +291,7 @@ def test_non_finite_numbers_are_refused(tmp_path, value):
 
 
 def test_a_config_that_is_not_utf8(tmp_path):
-    from govner.config import load_config
+    from govner.training.config import load_config
 
     path = tmp_path / "c.yaml"
     path.write_bytes("training:\n  epochs: 3  # 轮数\n".encode("gbk"))
@@ -308,7 +308,7 @@ def test_a_config_that_is_not_utf8(tmp_path):
     (b"train: [\x80\xff]\n", "not UTF-8, GBK or GB18030"),
 ])
 def test_bad_splits_files(tmp_path, content, fragment):
-    from govner.data import read_splits
+    from govner.training.data import read_splits
 
     path = tmp_path / "splits.yaml"
     path.write_bytes(content)
@@ -321,13 +321,13 @@ def test_bad_splits_files(tmp_path, content, fragment):
 
 
 def test_evaluate_checks_out_before_the_work(tiny_model_dir, tmp_path, capsys, monkeypatch):
-    import govner.evaluate
+    import govner.training.evaluate
 
     def no_work(*a, **k):
         raise AssertionError("the work started before --out was checked")
 
-    monkeypatch.setattr(govner.evaluate, "load_examples", no_work)
-    monkeypatch.setattr(govner.evaluate, "model_predict_fn", no_work)
+    monkeypatch.setattr(govner.training.evaluate, "load_examples", no_work)
+    monkeypatch.setattr(govner.training.evaluate, "model_predict_fn", no_work)
     ann = tmp_path / "ann.json"
     shutil.copy(ANN, ann)
     for out, fragment in ((tmp_path, "is a directory"), (ann, "is also an input")):

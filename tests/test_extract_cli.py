@@ -31,7 +31,7 @@ def test_three_formats_hold_the_same_rows(tables):
 
 
 def test_rows_point_into_the_cleaned_document(tables):
-    from govner.prepare import documents_from_file
+    from govner.text.prepare import documents_from_file
 
     [doc] = documents_from_file(SEED)
     rows = read_table(tables / "table.jsonl")

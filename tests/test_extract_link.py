@@ -153,7 +153,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def real_sentences() -> dict[str, set[str]]:
     """Sentence texts per source file, as `govner prepare` makes them."""
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     files = sorted({c[1] for c in CASES})
     out = {}

@@ -12,7 +12,7 @@ GUOFA42 = EXTRA / "national_2018_guofa42-agri-mechanization_responsibility.html"
 
 @pytest.fixture(scope="module")
 def guofa42() -> list[dict]:
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     _, records, _ = prepare([str(GUOFA42)], progress=False)
     return records
@@ -20,7 +20,7 @@ def guofa42() -> list[dict]:
 
 def test_the_first_listed_convention_is_found_in_the_document(guofa42):
     assert states_lead_first(r["text"] for r in guofa42)
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     _, seed, _ = prepare([str(SEEDS / "000_f335f9e20c8b25d3.txt")], progress=False)
     assert not states_lead_first(r["text"] for r in seed)

@@ -10,7 +10,7 @@ import pytest
 
 from govner.fileio import atomic_write_jsonl
 from govner.labelstudio.client import Client
-from govner.labelstudio.commands import push
+from govner.assist.ls import push
 from govner.schema import LABEL_CODES, LABELS
 from helpers.paths import ROOT, SEED_FILES
 
@@ -24,7 +24,7 @@ UPDATE_SCREENSHOT = os.environ.get("GOVNER_UPDATE_SCREENSHOT") == "1"
 
 
 def seed_sentence() -> dict:
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     _, records, _ = prepare([str(SEED_FILES[0])], progress=False)
     return next(r for r in records if "财政总收入增长10%" in r["text"])

@@ -113,8 +113,8 @@ def test_ls_config_command_prints_the_config(capsys):
 
 def test_prelabel_hook(tmp_path):
     from govner.fileio import atomic_write_jsonl
-    from govner.labelstudio.commands import predictions_for, push
-    from govner.rules import RULES_VERSION
+    from govner.assist.ls import predictions_for, push
+    from govner.rules.tagger import RULES_VERSION
 
     [pred] = predictions_for([TEXT], "rules")
     assert pred["model_version"] == RULES_VERSION and pred["result"]

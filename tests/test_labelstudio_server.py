@@ -9,7 +9,7 @@ from govner.cli import main as cli
 from govner.fileio import atomic_write_jsonl
 from govner.labelstudio.client import Client
 from govner.labelstudio.convert import from_utf16, records_from_tasks
-from govner.rules import RULES_VERSION, rule_entities
+from govner.rules.tagger import RULES_VERSION, rule_entities
 from helpers.paths import SEED_FILES
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
@@ -46,7 +46,7 @@ def ls_args(server: dict, token: str | None = None, url: str | None = None) -> l
 
 @pytest.fixture(scope="module")
 def sentences(tmp_path_factory):
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     _, records, _ = prepare([str(SEED_FILES[0])], progress=False)
     assert len(records) >= 30

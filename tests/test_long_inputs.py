@@ -10,7 +10,7 @@ import time
 
 from hypothesis import given, settings, strategies as st
 
-from govner.data import bio_tags
+from govner.training.data import bio_tags
 
 
 def naive_bio_tags(spans, token_spans):
@@ -52,8 +52,8 @@ def test_projection_of_many_spans_onto_many_tokens_is_fast():
 
 
 def test_long_texts_reach_the_rules_a_few_sentences_at_a_time(monkeypatch):
-    import govner.model
-    from govner.rules import rule_entities
+    import govner.modeling.model
+    from govner.rules.tagger import rule_entities
 
     seen = []
 
@@ -61,17 +61,17 @@ def test_long_texts_reach_the_rules_a_few_sentences_at_a_time(monkeypatch):
         seen.append(len(text))
         return rule_entities(text)
 
-    monkeypatch.setattr(govner.model, "rule_entities", recording)
+    monkeypatch.setattr(govner.modeling.model, "rule_entities", recording)
     sentence = "全年财政总收入增长10%，一般公共预算收入增长9%。"
-    assert govner.model.rule_spans(sentence) == [(e["start"], e["end"], e["label"]) for e in rule_entities(sentence)]
+    assert govner.modeling.model.rule_spans(sentence) == [(e["start"], e["end"], e["label"]) for e in rule_entities(sentence)]
     assert seen == [len(sentence)]  # a sentence (what training gives the rules) is tagged whole
 
     seen.clear()
     long = sentence * 8000  # ~200,000 characters
-    spans = govner.model.rule_spans(long)
-    assert max(seen) <= govner.model.RULE_CHUNK and sum(seen) == len(long)
+    spans = govner.modeling.model.rule_spans(long)
+    assert max(seen) <= govner.modeling.model.RULE_CHUNK and sum(seen) == len(long)
     # every sentence gets the entities it gets alone: the chunks are cut at sentence ends
-    per_sentence = [(s, e, lab) for s, e, lab in govner.model.rule_spans(sentence)]
+    per_sentence = [(s, e, lab) for s, e, lab in govner.modeling.model.rule_spans(sentence)]
     n = len(sentence)
     assert spans == [(s + k * n, e + k * n, lab) for k in range(8000) for s, e, lab in per_sentence]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from govner.metrics import classify_errors, error_table, span_scores
+from govner.training.metrics import classify_errors, error_table, span_scores
 
 TEXT = "新增市场主体450家,投资600万元打造镇级居家养老服务中心。(工业商贸办牵头负责)"
 
@@ -37,7 +37,7 @@ def test_strict_scores_need_exact_spans():
 def test_dev_metrics_read_tags_like_the_predictor():
     import numpy as np
 
-    from govner.metrics import trainer_metrics
+    from govner.training.metrics import trainer_metrics
     from govner.schema import TAG2ID
 
     gold = ["O", "B-VALUE", "I-VALUE", "O"]

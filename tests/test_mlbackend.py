@@ -10,8 +10,8 @@ from govner.cli import main as cli
 from govner.fileio import atomic_write_jsonl
 from govner.labelstudio.config import label_config
 from govner.labelstudio.convert import from_utf16
-from govner.labelstudio.prelabel import model_version
-from govner.predict import Predictor
+from govner.assist.prelabel import model_version
+from govner.predict.predictor import Predictor
 from helpers.servers import free_port, running_server
 
 ASTRAL = "𠮷溪镇新增市场主体450家😀，财政总收入增长10%。"
@@ -22,7 +22,7 @@ TEXTS = ["全年地区生产总值增长6%左右。", ASTRAL, "由区发改局�
 def app_client(tiny_model_dir):
     from starlette.testclient import TestClient
 
-    from govner.mlbackend import create_app
+    from govner.assist.mlbackend import create_app
 
     with TestClient(create_app(tiny_model_dir, device="cpu")) as client:
         yield client
@@ -149,7 +149,7 @@ def test_a_long_request_holds_the_model_one_batch_at_a_time(tiny_model_dir):
 
     from starlette.testclient import TestClient
 
-    from govner.mlbackend import FairLock, create_app
+    from govner.assist.mlbackend import FairLock, create_app
 
     app = create_app(tiny_model_dir, device="cpu")
     predictor = app.state.labeller.predictor
@@ -183,7 +183,7 @@ def test_webhook_acknowledges(app_client):
 def test_webhook_start_training_runs_govner_train_once(tiny_model_dir, tmp_path):
     from starlette.testclient import TestClient
 
-    from govner.mlbackend import create_app
+    from govner.assist.mlbackend import create_app
 
     missing = tmp_path / "no-such-config.yaml"  # `govner train` fails fast on it: the launch is what is tested
     app = create_app(tiny_model_dir, device="cpu", train_config=str(missing))

@@ -11,10 +11,10 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from govner.errors import GovnerError
-from govner.predict import (Predictor, TagSet, decode_bio, normalize_with_map, resolve_device, token_batches,
+from govner.predict.predictor import (Predictor, TagSet, decode_bio, normalize_with_map, resolve_device, token_batches,
                             unsure_rows)
 from govner.schema import ID2TAG, TAG2ID
-from govner.tokenizer import build_tokenizer
+from govner.modeling.tokenizer import build_tokenizer
 from helpers.tiny_model import build_tiny_model
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"

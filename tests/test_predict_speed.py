@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from govner.decode import allowed_transitions, viterbi, viterbi_batch
+from govner.modeling.decode import allowed_transitions, viterbi, viterbi_batch
 from govner.errors import GovnerError
-from govner.precision import resolve_quantize
-from govner.predict import Predictor
+from govner.predict.precision import resolve_quantize
+from govner.predict.predictor import Predictor
 from govner.schema import ID2TAG
 
 TEXTS = ["财政总收入增长10%。", "", "全市生产总值增长６％左右,一般公共预算收入增长5.2%。",
@@ -34,7 +34,7 @@ def test_batched_viterbi_is_viterbi():
 
 
 def test_quantize_modes_resolve_per_device(monkeypatch):
-    import govner.precision as precision
+    import govner.predict.precision as precision
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
@@ -88,7 +88,7 @@ def test_model_inputs_are_the_forward_passes_predict_makes(tiny_model_dir):
 
 
 def test_jsonl_is_streamed_and_checked_first(tiny_model_dir, tmp_path, capsys, monkeypatch):
-    import govner.predict as predict
+    import govner.predict.predictor as predict
     from govner.cli import main
 
     good = tmp_path / "s.jsonl"

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from govner.errors import GovnerError
-from govner.pretrain_config import load_config
-from govner.pretrain_data import (
+from govner.pretraining.config import load_config
+from govner.pretraining.data import (
     CLS_ID, MASK_ID, SEP_ID, WORD_START, _init_worker, domain_documents, encode_lines, mask_whole_words, pack,
 )
-from govner.tokenizer import build_tokenizer, default_vocab_path
+from govner.modeling.tokenizer import build_tokenizer, default_vocab_path
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "configs" / "pretrain-tiny.yaml"
@@ -173,7 +173,7 @@ def test_dev_test_documents_are_excluded(tmp_path):
 def test_steps_resume_and_export(tmp_path):
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from govner.pretrain import CKPT_NAME, train
+    from govner.pretraining.pretrain import CKPT_NAME, train
 
     straight = train(tiny_cfg(tmp_path / "a", "max_steps=8"))
     assert straight.step == 8 and all(np.isfinite(e["corpus"]["loss"]) for e in straight.evals)
@@ -181,7 +181,7 @@ def test_steps_resume_and_export(tmp_path):
     cfg_b = tiny_cfg(tmp_path / "b", "max_steps=4", "export_dtype=float16")
     first = train(cfg_b)
     assert first.step == 4
-    from govner.pretrain_card import KEEP_END, KEEP_START
+    from govner.pretraining.card import KEEP_END, KEEP_START
 
     card_path = tmp_path / "b" / "model" / "README.md"
     card = card_path.read_text(encoding="utf-8")
@@ -221,7 +221,7 @@ def test_steps_resume_and_export(tmp_path):
 
 def test_continued_model_counts_every_stage(tmp_path):
     """``init_from`` a govner-pretrained model: the card adds up the tokens of both runs."""
-    from govner.pretrain import train
+    from govner.pretraining.pretrain import train
 
     first = train(tiny_cfg(tmp_path / "a", "max_steps=3"), command="first")
     second = train(tiny_cfg(tmp_path / "b", "max_steps=2", f"init_from={tmp_path / 'a' / 'model'}", "w2v_init=false"),
@@ -244,7 +244,7 @@ def test_electra_objective_trains_resumes_and_exports_the_discriminator(tmp_path
     same steps as a straight one."""
     from transformers import AutoModelForTokenClassification
 
-    from govner.pretrain import CKPT_NAME, train
+    from govner.pretraining.pretrain import CKPT_NAME, train
 
     base = train(tiny_cfg(tmp_path / "base", "max_steps=2"))
     assert base.step == 2

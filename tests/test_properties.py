@@ -67,7 +67,7 @@ def test_decode_bytes(data):
        suffix=st.sampled_from([".txt", ".html", ".docx", ".jsonl"]))
 def test_report_and_jsonl_readers(tmp_path_factory, data, suffix):
     from govner.fileio import read_jsonl
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
     from govner.text.read import read_report
 
     path = tmp_path_factory.mktemp("r") / f"input{suffix}"
@@ -101,8 +101,8 @@ def test_split_sentences(text, max_len):
 @FAST
 @given(content=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_config_and_splits_readers(tmp_path_factory, content):
-    from govner.config import load_config
-    from govner.data import read_splits
+    from govner.training.config import load_config
+    from govner.training.data import read_splits
 
     path = tmp_path_factory.mktemp("c") / "file.yaml"
     path.write_bytes(content)
@@ -146,8 +146,8 @@ def annotation_files(draw):
 @FAST
 @given(tasks=annotation_files())
 def test_annotation_loader(tmp_path_factory, tasks):
-    from govner.data import load_examples
-    from govner.validate import validate_tasks
+    from govner.training.data import load_examples
+    from govner.rules.validate import validate_tasks
 
     path = tmp_path_factory.mktemp("a") / "ann.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
@@ -173,9 +173,9 @@ def feature_predictor():
     """A tiny rule-feature model with short windows: folding, rules, projection and windowing all run."""
     from helpers.tiny_model import tiny_classifier
 
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
     from govner.schema import ID2TAG
-    from govner.tokenizer import build_tokenizer
+    from govner.modeling.tokenizer import build_tokenizer
 
     return Predictor(tiny_classifier(features=["rule_tags"]), build_tokenizer(), ID2TAG, "cpu", max_length=24)
 
@@ -232,7 +232,7 @@ def test_predict_document_and_uncertainty(feature_predictor, text):
 def ml_client(tiny_model_dir):
     from starlette.testclient import TestClient
 
-    from govner.mlbackend import create_app
+    from govner.assist.mlbackend import create_app
 
     with TestClient(create_app(tiny_model_dir, device="cpu")) as client:
         yield client

@@ -28,7 +28,7 @@ def inputs(tmp_path_factory):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     d = tmp_path_factory.mktemp("ray_inputs")
     _, records, _ = prepare([str(f) for f in SEED_FILES], progress=False)

@@ -14,15 +14,15 @@ import torch
 
 from helpers.tiny_model import tiny_classifier
 
-from govner.data import TokenBatchCollator, load_examples, token_tags, tokenize, window_features
+from govner.training.data import TokenBatchCollator, load_examples, token_tags, tokenize, window_features
 from govner.errors import GovnerError
-from govner.lexical import WORD_NONE, WORD_POS, char_word_tags, token_word_tags
-from govner.model import (FEATURES, RULE_NONE, RULE_TAGS, WORD_TAGS, GovBertForTokenClassification,
+from govner.modeling.lexical import WORD_NONE, WORD_POS, char_word_tags, token_word_tags
+from govner.modeling.model import (FEATURES, RULE_NONE, RULE_TAGS, WORD_TAGS, GovBertForTokenClassification,
                           token_rule_tags)
-from govner.predict import Predictor, TagSet, decode_bio
-from govner.rules import rule_entities
+from govner.predict.predictor import Predictor, TagSet, decode_bio
+from govner.rules.tagger import rule_entities
 from govner.schema import ID2TAG, TAG2ID
-from govner.tokenizer import build_tokenizer, save_tokenizer
+from govner.modeling.tokenizer import build_tokenizer, save_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 ANN = ROOT / "tests" / "fixtures" / "mini_annotations.json"
@@ -155,8 +155,8 @@ def test_auto_class_loads_the_rule_model(tmp_path):
 
 
 def test_rule_features_need_a_bert(tmp_path):
-    from govner.config import load_config
-    from govner.train import build_model
+    from govner.training.config import load_config
+    from govner.training.train import build_model
 
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "distilbert", "vocab_size": 21128}))
     cfg = load_config(TINY, ["model.rule_features=true", f"model.name_or_path={tmp_path}", "model.init=random"])
@@ -165,8 +165,8 @@ def test_rule_features_need_a_bert(tmp_path):
 
 
 def test_tiny_training_with_rule_features(tmp_path, monkeypatch):
-    from govner.config import load_config
-    from govner.train import run_training
+    from govner.training.config import load_config
+    from govner.training.train import run_training
 
     torch.set_num_threads(1)
     monkeypatch.chdir(ROOT)
@@ -185,10 +185,10 @@ def test_the_rule_feature_version_follows_the_rules_source():
     """An edit to rules.py without a RULES_VERSION bump must still miss the dataset cache."""
     import hashlib
 
-    import govner.rules
+    import govner.rules.tagger
 
-    source = Path(govner.rules.__file__).read_bytes()
-    assert FEATURES[RULE_TAGS].version == f"{govner.rules.RULES_VERSION}+{hashlib.sha256(source).hexdigest()[:10]}"
+    source = Path(govner.rules.tagger.__file__).read_bytes()
+    assert FEATURES[RULE_TAGS].version == f"{govner.rules.tagger.RULES_VERSION}+{hashlib.sha256(source).hexdigest()[:10]}"
 
 
 def test_predictor_warns_when_the_rules_changed_since_training(tok, tmp_path, caplog):
@@ -196,7 +196,7 @@ def test_predictor_warns_when_the_rules_changed_since_training(tok, tmp_path, ca
     model.config.feature_versions = {RULE_TAGS: "rules-0.0.1+0123456789", WORD_TAGS: FEATURES[WORD_TAGS].version}
     model.save_pretrained(tmp_path)
     save_tokenizer(tok, tmp_path)
-    with caplog.at_level("WARNING", logger="govner.predict"):
+    with caplog.at_level("WARNING", logger="govner.predict.predictor"):
         Predictor.from_pretrained(tmp_path, device="cpu")
     warned = [r.getMessage() for r in caplog.records]
     assert len(warned) == 1 and "rules-0.0.1+0123456789" in warned[0] and FEATURES[RULE_TAGS].version in warned[0]
@@ -204,7 +204,7 @@ def test_predictor_warns_when_the_rules_changed_since_training(tok, tmp_path, ca
     caplog.clear()
     model.config.feature_versions = {name: FEATURES[name].version for name in (RULE_TAGS, WORD_TAGS)}
     model.save_pretrained(tmp_path)
-    with caplog.at_level("WARNING", logger="govner.predict"):
+    with caplog.at_level("WARNING", logger="govner.predict.predictor"):
         Predictor.from_pretrained(tmp_path, device="cpu")
     assert not caplog.records
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from govner.rules import RULES_VERSION, rule_entities
+from govner.rules.tagger import RULES_VERSION, rule_entities
 from govner.schema import LABEL_CODES
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"

@@ -8,16 +8,16 @@ import pytest
 from govner.cli import main as cli
 from govner.errors import GovnerError
 from govner.fileio import atomic_write_jsonl, read_jsonl
-from govner.predict import Predictor, token_uncertainty
+from govner.predict.predictor import Predictor, token_uncertainty
 from govner.schema import BIO_TAGS
-from govner.select import spread_rank
+from govner.assist.select import spread_rank
 from helpers.paths import SEED_FILES
 from helpers.tiny_model import build_tiny_model
 
 
 @pytest.fixture(scope="module")
 def seed_records():
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     _, records, _ = prepare([str(f) for f in SEED_FILES[:2]], progress=False)
     assert len({r["doc_id"] for r in records}) >= 2
@@ -109,7 +109,7 @@ def test_select_cli_errors(tmp_path, tiny_model_dir):
 
 
 def test_push_order_uncertainty_tasks(tiny_model_dir, seed_records):
-    from govner.labelstudio.commands import build_tasks, load_prelabeller
+    from govner.assist.ls import build_tasks, load_prelabeller
     from govner.labelstudio.convert import from_utf16
 
     labeller = load_prelabeller(str(tiny_model_dir), "uncertainty")
@@ -135,7 +135,7 @@ def test_push_order_uncertainty_tasks(tiny_model_dir, seed_records):
 
 
 def test_order_uncertainty_needs_a_model(tiny_model_dir):
-    from govner.labelstudio.commands import load_prelabeller
+    from govner.assist.ls import load_prelabeller
 
     for prelabel in (None, "rules"):
         with pytest.raises(GovnerError, match="pass --prelabel MODEL_DIR"):
@@ -147,7 +147,7 @@ def test_order_uncertainty_needs_a_model(tiny_model_dir):
 @pytest.mark.slow
 def test_push_prelabel_model_order_uncertainty_on_real_server(label_studio, tiny_model_dir, seed_records, tmp_path):
     from govner.labelstudio.client import Client
-    from govner.labelstudio.prelabel import model_version
+    from govner.assist.prelabel import model_version
 
     records = seed_records[:12] + seed_records[-12:]
     path = tmp_path / "sentences.jsonl"

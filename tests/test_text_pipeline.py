@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from govner.errors import GovnerError
-from govner.prepare import documents_from_file, prepare, sentence_records
+from govner.text.prepare import documents_from_file, prepare, sentence_records
 from govner.text.clean import clean_text
 from govner.text.read import read_report
 from govner.text.split import split_sentences
@@ -134,7 +134,7 @@ def test_sentences_rebuild_the_document(text, max_len):
 @settings(max_examples=50, deadline=None)
 @given(st.lists(_ALPHABET, min_size=1, max_size=400).map("".join))
 def test_records_slice_their_document(text):
-    from govner.prepare import Document
+    from govner.text.prepare import Document
 
     doc = Document(doc_id="d", source="s", text=clean_text(text).text)
     for r in sentence_records(doc):

@@ -117,8 +117,8 @@ def test_fine_tunes_a_local_pretrained_directory(two_runs, tmp_path):
 
 def test_random_init_of_a_named_architecture(two_runs):
     """``model.init: random`` + a model dir: same shape, fresh weights (the no-pretraining baseline)."""
-    from govner.config import load_config
-    from govner.train import build_model, build_tokenizer_for
+    from govner.training.config import load_config
+    from govner.training.train import build_model, build_tokenizer_for
 
     trained, _ = two_runs[0]
     cfg = load_config(TINY, ["model.init=random", f"model.name_or_path={trained}"])

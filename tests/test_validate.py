@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from govner.cli import main as cli
-from govner.validate import validate_tasks
+from govner.rules.validate import validate_tasks
 
 TEXT = "新增市场主体450家，规(限)上企业 达到10%。"
 

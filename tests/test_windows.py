@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from govner.windows import make_windows
+from govner.modeling.windows import make_windows
 
 
 @given(st.integers(0, 2000), st.integers(8, 256), st.data())

@@ -9,7 +9,7 @@ __all__ = ["Predictor", "__version__"]
 def __getattr__(name: str):
     # Lazy so that `govner prepare` and `govner ls` never pay for importing torch.
     if name == "Predictor":
-        from govner.predict import Predictor
+        from govner.predict.predictor import Predictor
 
         return Predictor
     raise AttributeError(name)

@@ -59,12 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="+", help=".txt (UTF-8/GBK/GB18030), .html or .docx files")
     p.add_argument("--out", required=True, help="sentence records (JSONL)")
     p.add_argument("--max-len", type=int, default=150, help="split longer sentences at ；")
-    p.set_defaults(func=_lazy("govner.prepare", "main"))
+    p.set_defaults(func=_lazy("govner.text.prepare", "main"))
 
     ls = sub.add_parser("ls", help="Label Studio: config, push, pull")
     ls_sub = ls.add_subparsers(dest="ls_command", required=True, metavar="LS_COMMAND")
     p = ls_sub.add_parser("config", help="print the Label Studio labeling config (XML)")
-    p.set_defaults(func=_lazy("govner.labelstudio.commands", "config_main"))
+    p.set_defaults(func=_lazy("govner.assist.ls", "config_main"))
     p = ls_sub.add_parser("push", help="create/reuse a project and import sentence tasks")
     p.add_argument("sentences", help="sentence records (JSONL) from `govner prepare`")
     p.add_argument("--project", required=True, help="project title")
@@ -74,23 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import order; `uncertainty` puts the model's least certain first")
     p.add_argument("--batch-size", type=int, default=200)
     _ls_auth(p)
-    p.set_defaults(func=_lazy("govner.labelstudio.commands", "push_main"))
+    p.set_defaults(func=_lazy("govner.assist.ls", "push_main"))
     p = ls_sub.add_parser("pull", help="export a project's tasks and annotations")
     p.add_argument("--project", required=True)
     p.add_argument("--out", required=True, help="annotations/NAME.json (previous file kept as backup)")
     _ls_auth(p)
-    p.set_defaults(func=_lazy("govner.labelstudio.commands", "pull_main"))
+    p.set_defaults(func=_lazy("govner.assist.ls", "pull_main"))
 
     p = sub.add_parser("validate", help="check annotation spans against the guide's rules")
     p.add_argument("files", nargs="+")
-    p.set_defaults(func=_lazy("govner.validate", "main"))
+    p.set_defaults(func=_lazy("govner.rules.validate", "main"))
 
     p = sub.add_parser("train", help="fine-tune a token classifier from a config file")
     p.add_argument("--config", required=True)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. training.learning_rate=3e-5")
     p.add_argument("--resume", action="store_true", help="resume from the last checkpoint")
-    p.set_defaults(func=_lazy("govner.train", "main"))
+    p.set_defaults(func=_lazy("govner.training.train", "main"))
 
     p = sub.add_parser("evaluate", help="seqeval report and error analysis")
     g = p.add_mutually_exclusive_group(required=True)
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="train|dev|test|all")
     p.add_argument("--out", default=None, help="write the report (JSON) here")
     p.add_argument("--device", default="auto")
-    p.set_defaults(func=_lazy("govner.evaluate", "main"))
+    p.set_defaults(func=_lazy("govner.training.evaluate", "main"))
 
     p = sub.add_parser("predict", help="entities as JSONL")
     p.add_argument("--model", required=True)
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", default=["-"],
                    help="text/JSONL files or - for stdin (--engine ray: also .parquet files and directories)")
     ray_arguments(p, out_help="--engine ray: output directory (Parquet); a re-run skips what is in it")
-    p.set_defaults(func=_engine(("govner.predict", "main"), ("govner.raydata.cli", "predict_main")))
+    p.set_defaults(func=_engine(("govner.predict.predictor", "main"), ("govner.raydata.cli", "predict_main")))
 
     p = sub.add_parser("extract", help="tables of targets, assignments and projects (JSONL/CSV/Parquet, HTML)")
     p.add_argument("--model", required=True, metavar="DIR|rules",
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--resume", action="store_true")
-    p.set_defaults(func=_lazy("govner.pretrain", "main"))
+    p.set_defaults(func=_lazy("govner.pretraining.pretrain", "main"))
 
     p = sub.add_parser("select", help="rank unlabelled sentences by model uncertainty")
     p.add_argument("--model", required=True)
@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="auto")
-    p.set_defaults(func=_lazy("govner.select", "main"))
+    p.set_defaults(func=_lazy("govner.assist.select", "main"))
 
     p = sub.add_parser("serve-ml", help="Label Studio ML backend over HTTP")
     p.add_argument("--model", required=True)
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--train-config", default=None, metavar="FILE",
                    help="on a START_TRAINING webhook, run `govner train --config FILE` in the background")
-    p.set_defaults(func=_lazy("govner.mlbackend", "main"))
+    p.set_defaults(func=_lazy("govner.assist.mlbackend", "main"))
     return parser
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from govner.schema import ID2TAG, TAG2ID
-from govner.tokenizer import build_tokenizer, save_tokenizer
+from govner.modeling.tokenizer import build_tokenizer, save_tokenizer
 
 
 def tiny_classifier(seed: int = 0, hidden: int = 32, layers: int = 2, heads: int = 2, max_positions: int = 128,
@@ -19,7 +19,7 @@ def tiny_classifier(seed: int = 0, hidden: int = 32, layers: int = 2, heads: int
     import torch
     from transformers import BertConfig, BertForTokenClassification
 
-    from govner.model import GovBertConfig, GovBertForTokenClassification
+    from govner.modeling.model import GovBertConfig, GovBertForTokenClassification
 
     torch.manual_seed(seed)
     sizes = dict(vocab_size=len(build_tokenizer()), hidden_size=hidden, num_hidden_layers=layers,

@@ -25,7 +25,7 @@ def _is_sentence_file(path: str) -> bool:
 
 def read_sentences(path: str) -> tuple[list[dict], dict[str, dict]]:
     """Sentence records from a JSONL file, and the documents of its ``*.docs.jsonl`` if present."""
-    from govner.prepare import docs_path
+    from govner.text.prepare import docs_path
 
     p = Path(path)
     if not p.is_file():
@@ -61,7 +61,7 @@ def read_sentences(path: str) -> tuple[list[dict], dict[str, dict]]:
 
 def load_inputs(paths: list[str], max_len: int = 150) -> tuple[list[dict], dict[str, dict], list[str]]:
     """(sentence records, documents by id, errors) for reports and sentence files together."""
-    from govner.prepare import prepare
+    from govner.text.prepare import prepare
 
     sentences: list[dict] = []
     docs: dict[str, dict] = {}
@@ -103,11 +103,11 @@ def tag(sentences: list[dict], model: str, device: str = "auto", batch_size: int
 
     texts = [s["text"] for s in sentences]
     if model == RULES:
-        from govner.rules import rule_entities
+        from govner.rules.tagger import rule_entities
 
         return [rule_entities(t) for t in tqdm(texts, desc="tag (rules)", unit="sent", file=sys.stderr,
                                                disable=len(texts) < 500)]
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
     predictor = Predictor.from_pretrained(model, device=device)
     out: list[list[dict]] = []

@@ -113,7 +113,7 @@ def read_gold(paths: Iterable[str | Path], split: str = "all",
             raise GovnerError(f"{p}: expected a list of Label Studio tasks")
         out.extend(gold_from_tasks(tasks, str(p)))
     if split != "all":
-        from govner.data import read_splits
+        from govner.training.data import read_splits
 
         owner = read_splits(splits_path)
         out = [g for g in out if owner.get(g.doc_id) == split]

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser, out_help: str | None = None) -> No
                    help="GPUs per actor (e.g. 1, or 0.5 for two actors per GPU); >0 runs the model on CUDA")
     g.add_argument("--quantize", choices=["auto", "bf16", "int8", "none"], default="auto",
                    help="auto (default): the encoder in bfloat16 on a CPU that has it, else float32; "
-                        "bf16, int8 (dynamic int8 Linear layers) or none (float32) on CPU; see govner.precision")
+                        "bf16, int8 (dynamic int8 Linear layers) or none (float32) on CPU; see govner.predict.precision")
     if out_help:
         g.add_argument("--out", default=None, help=out_help)
 

@@ -76,7 +76,7 @@ def predict_records(rows: list[dict]) -> list[dict]:
 def _load_predictor(model: str, device: str, quantize: str | None, threads: int | None):
     import torch
 
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
     if threads:
         torch.set_num_threads(threads)
@@ -93,7 +93,7 @@ class PredictWorker:
         self.max_sentence_len = max_sentence_len
 
     def __call__(self, units: list[dict]) -> list[dict]:
-        from govner.predict import check_text
+        from govner.predict.predictor import check_text
         from govner.text.read import read_text_file
 
         rows: list[dict] = []
@@ -166,14 +166,14 @@ class ExtractWorker:
 
     def _tag(self, texts: list[str]) -> list[list[dict]]:
         if self.rules:
-            from govner.rules import rule_entities
+            from govner.rules.tagger import rule_entities
 
             return [rule_entities(t) for t in texts]
         return self.predictor.predict(texts, batch_size=self.batch_size)
 
     def _sentences(self, u: dict) -> list[dict]:
         from govner.extract.cli import read_sentences
-        from govner.prepare import prepare
+        from govner.text.prepare import prepare
 
         if u["input_file"].lower().endswith(".jsonl"):
             records, _ = read_sentences(u["path"])

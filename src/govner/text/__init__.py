@@ -1,0 +1,1 @@
+"""Reports in, sentences out: read .txt/.html/.docx, clean, split compendia and sentences (`govner prepare`)."""

@@ -13,15 +13,15 @@ import shutil
 import time
 from pathlib import Path
 
-from govner.config import TrainConfig, load_config, save_config
-from govner.data import (AlignmentReport, Example, TokenBatchCollator, build_dataset, check_alignment, label_counts,
+from govner.training.config import TrainConfig, load_config, save_config
+from govner.training.data import (AlignmentReport, Example, TokenBatchCollator, build_dataset, check_alignment, label_counts,
                          load_examples, split_examples, swap_mentions)
 from govner.errors import GovnerError
-from govner.modeldir import check_model_dir, loading
+from govner.modeling.modeldir import check_model_dir, loading
 from govner.schema import ID2TAG, TAG2ID
-from govner.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
+from govner.modeling.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
 
-log = logging.getLogger("govner.train")
+log = logging.getLogger("govner.training.train")
 
 
 def build_tokenizer_for(cfg: TrainConfig):
@@ -43,7 +43,7 @@ def build_model(cfg: TrainConfig, tokenizer):
     """Pretrained weights with a fresh head, or a randomly initialised BERT of ``model.arch``."""
     from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig
 
-    from govner.model import FEATURES, GovBertConfig, GovBertForTokenClassification, feature_names
+    from govner.modeling.model import FEATURES, GovBertConfig, GovBertForTokenClassification, feature_names
 
     m = cfg.model
     kwargs = dict(num_labels=len(TAG2ID), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
@@ -115,7 +115,7 @@ def training_arguments(cfg: TrainConfig, ckpt_dir: Path):
 
 
 def _compute_metrics(eval_pred) -> dict[str, float]:
-    from govner.metrics import trainer_metrics
+    from govner.training.metrics import trainer_metrics
 
     return trainer_metrics(eval_pred.predictions, eval_pred.label_ids)
 
@@ -135,7 +135,7 @@ def _last_checkpoint(ckpt_dir: Path) -> str | None:
 
 
 def _datasets(cfg: TrainConfig, tokenizer, splits: dict[str, list[Example]]):
-    from govner.model import feature_names
+    from govner.modeling.model import feature_names
 
     report = AlignmentReport()
     ds = {name: build_dataset(exs, tokenizer, cfg.data.max_length, cfg.data.stride, cfg.data.cache_dir, report,
@@ -217,6 +217,6 @@ def run_training(cfg: TrainConfig, resume: bool = False,
     tokenizer.model_max_length = cfg.data.max_length  # so the Predictor windows as training did
     save_tokenizer(tokenizer, out)
     save_config(cfg, out / "train_config.yaml")
-    from govner.train_report import write_outputs
+    from govner.training.report import write_outputs
 
     return write_outputs(out, cfg, splits, trainer.state.log_history, report, wall)

@@ -24,10 +24,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from govner.errors import GovnerError
-from govner.pretrain_config import PretrainConfig, config_to_dict, load_config
-from govner.pretrain_data import PackedData, build_or_load, mask_whole_words
-from govner.pretrain_rtd import ElectraPair, rtd_loss
-from govner.pretrain_w2v import char_vectors
+from govner.pretraining.config import PretrainConfig, config_to_dict, load_config
+from govner.pretraining.data import PackedData, build_or_load, mask_whole_words
+from govner.pretraining.rtd import ElectraPair, rtd_loss
+from govner.pretraining.w2v import char_vectors
 
 CKPT_NAME = "ckpt.pt"
 
@@ -202,8 +202,8 @@ def save_weights(model, out: Path, dtype: str) -> None:
 
 def export_model(model, tok, cfg: PretrainConfig, state: TrainState, meta: dict, command: str) -> Path:
     """Write the model dir (safetensors shards < 16 MB, tokenizer, card) atomically via a sibling dir."""
-    from govner.pretrain_card import kept_section, write_card
-    from govner.tokenizer import save_tokenizer
+    from govner.pretraining.card import kept_section, write_card
+    from govner.modeling.tokenizer import save_tokenizer
 
     out = cfg.path(cfg.output_dir)
     tmp = out.with_name(out.name + ".tmp")
@@ -272,7 +272,7 @@ def earlier_stages(cfg: PretrainConfig, resume: bool) -> list[dict]:
 # ---------------------------------------------------------------- the loop
 
 def train(cfg: PretrainConfig, resume: bool = False, command: str = "") -> TrainState:
-    from govner.tokenizer import build_tokenizer
+    from govner.modeling.tokenizer import build_tokenizer
 
     torch.set_num_threads(cfg.num_threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

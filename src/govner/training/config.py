@@ -32,7 +32,7 @@ class DataConfig:
     splits: str = "annotations/splits.yaml"
     max_length: int = field(default=128, metadata=_check(ge=8, le=8192))  # tokens incl. [CLS]/[SEP]
     #: window stride in tokens; overlap = (max_length - 2) - stride. Default (null): half a
-    #: window, the same as govner.predict.Predictor uses, so training sees the windows
+    #: window, the same as govner.predict.predictor.Predictor uses, so training sees the windows
     #: that prediction will cut
     stride: int | None = field(default=None, metadata=_check(ge=1))
     #: what to do with a span that does not fall on token boundaries: "warn" (widen it to the
@@ -59,15 +59,15 @@ class ModelConfig:
     #: a local directory or a hub id; null with ``init: random``
     name_or_path: str | None = "models/govbert-small-zh"
     init: Literal["pretrained", "random"] = "pretrained"
-    #: vocab for ``init: random`` (default: ../shared/vocab, see govner.tokenizer)
+    #: vocab for ``init: random`` (default: ../shared/vocab, see govner.modeling.tokenizer)
     vocab: str | None = None
     arch: ArchConfig = field(default_factory=ArchConfig)
     #: overrides hidden and attention dropout when set
     dropout: float | None = field(default=None, metadata=_check(ge=0.0, le=0.9))
-    #: give the model the rule tagger's tag of each token as an extra input (govner.model);
+    #: give the model the rule tagger's tag of each token as an extra input (govner.modeling.model);
     #: needs a BERT-architecture model
     rule_features: bool = False
-    #: give the model jieba's word boundary and part of speech of each token (govner.lexical)
+    #: give the model jieba's word boundary and part of speech of each token (govner.modeling.lexical)
     word_features: bool = False
     #: with rule_features: the fraction of training windows whose rule tags are hidden, so the
     #: model also learns to tag without them

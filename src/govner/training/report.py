@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from govner.config import TrainConfig
-from govner.data import AlignmentReport, Example
-from govner.evaluate import errors_text, evaluate_examples, model_predict_fn, rules_predict_fn
+from govner.training.config import TrainConfig
+from govner.training.data import AlignmentReport, Example
+from govner.training.evaluate import errors_text, evaluate_examples, model_predict_fn, rules_predict_fn
 from govner.fileio import atomic_write_json, atomic_write_text
-from govner.metrics import AVERAGES
+from govner.training.metrics import AVERAGES
 from govner.schema import LABEL_CODES
 
-log = logging.getLogger("govner.train")
+log = logging.getLogger("govner.training.train")
 EVAL_SPLITS = ("dev", "test")
 
 
@@ -97,7 +97,7 @@ def write_outputs(out: Path, cfg: TrainConfig, splits: dict[str, list[Example]],
     metrics["rules"] = ({s: evaluate_examples(splits.get(s, []), rules_fn) for s in EVAL_SPLITS}
                         if rules_fn else None)
     if rules_fn is None:
-        log.warning("govner.rules not available: report.md has no rule baseline")
+        log.warning("govner.rules.tagger not available: report.md has no rule baseline")
     atomic_write_json(out / "metrics.json", metrics)
     plots = plot_curves(history, out)
     atomic_write_text(out / "report.md", report_markdown(cfg, metrics, plots))

@@ -1,8 +1,8 @@
 """``govner evaluate``: strict entity scores plus an error table, for a model or the rules.
 
 Both systems go through one function, :func:`evaluate_examples`, which only needs a
-``predict(texts) -> entities`` callable: the model's is :class:`govner.predict.Predictor`
-(the one inference path, windowing included), the baseline's is ``govner.rules``.
+``predict(texts) -> entities`` callable: the model's is :class:`govner.predict.predictor.Predictor`
+(the one inference path, windowing included), the baseline's is ``govner.rules.tagger``.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
-from govner.data import Example, load_examples, select_split
+from govner.training.data import Example, load_examples, select_split
 from govner.errors import GovnerError
-from govner.metrics import AVERAGES, ERROR_KINDS, Span, error_table, span_scores
+from govner.training.metrics import AVERAGES, ERROR_KINDS, Span, error_table, span_scores
 from govner.schema import LABEL_CODES
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ PredictFn = Callable[[list[str]], list[list[dict]]]
 
 
 def model_predict_fn(model_dir: str | Path, device: str = "auto", batch_size: int = 64) -> PredictFn:
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
     predictor = Predictor.from_pretrained(str(model_dir), device=device)
     return lambda texts: predictor.predict(list(texts), batch_size=batch_size)
@@ -31,7 +31,7 @@ def model_predict_fn(model_dir: str | Path, device: str = "auto", batch_size: in
 def rules_predict_fn() -> PredictFn | None:
     """The rule pre-labeller, or None when this checkout has none."""
     try:
-        from govner.rules import rule_entities
+        from govner.rules.tagger import rule_entities
     except ImportError:
         return None
     return lambda texts: [rule_entities(t) for t in texts]
@@ -81,7 +81,7 @@ def errors_text(errors: dict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from govner.data import expand_files
+    from govner.training.data import expand_files
     from govner.fileio import atomic_write_json, check_output
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -98,7 +98,7 @@ def main(args: argparse.Namespace) -> int:
     if args.rules:
         predict = rules_predict_fn()
         if predict is None:
-            raise GovnerError("--rules: govner.rules is not available in this installation")
+            raise GovnerError("--rules: govner.rules.tagger is not available in this installation")
         system = "rules"
     else:
         predict = model_predict_fn(args.model, args.device)

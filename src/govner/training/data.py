@@ -2,7 +2,7 @@
 
 Labelling scheme: *every* token gets a tag (B- on an entity's first token, I- on the rest,
 sub-tokens such as ``##3`` of ``2023`` included); only [CLS]/[SEP] get -100. This is the
-documented alternative to "-100 after the first sub-token": :class:`govner.predict.Predictor`
+documented alternative to "-100 after the first sub-token": :class:`govner.predict.predictor.Predictor`
 decodes every token's tag, so the model must be trained to tag continuation sub-tokens too,
 or an entity such as ``2023年`` could be cut at ``##3``. Text is width-folded exactly as the
 Predictor folds it, with offsets mapped back to the original string.
@@ -14,10 +14,10 @@ listed (file, task id, offsets) in the log, metrics.json and report.md; with ``e
 training stops. Characters missing from the vocabulary become [UNK] tokens that keep their
 offsets, so spans stay aligned around them.
 
-Long sentences are cut into overlapping windows with :func:`govner.windows.make_windows`,
+Long sentences are cut into overlapping windows with :func:`govner.modeling.windows.make_windows`,
 exactly as prediction does, so no sentence is truncated.
 
-With per-token features (``rule_tags``, ``word_tags``: see :mod:`govner.model`) each window
+With per-token features (``rule_tags``, ``word_tags``: see :mod:`govner.modeling.model`) each window
 also carries one column per feature, computed exactly as the Predictor computes them.
 """
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from govner.errors import GovnerError
-from govner.projection import bio_tags  # noqa: F401  (the one projection; re-exported for callers)
+from govner.modeling.projection import bio_tags  # noqa: F401  (the one projection; re-exported for callers)
 from govner.schema import LABEL_CODES, TAG2ID
-from govner.windows import make_windows
+from govner.modeling.windows import make_windows
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class Tokens:
 
 
 def tokenize(tokenizer, text: str) -> Tokens:
-    """Tokenise exactly as :class:`govner.predict.Predictor` does (same width folding).
+    """Tokenise exactly as :class:`govner.predict.predictor.Predictor` does (same width folding).
 
     ``verbose=False``: the "sequence length is longer than the specified maximum" warning
     is for callers that feed the model whole sequences; here every sequence is windowed.
@@ -234,7 +234,7 @@ def window_features(tokenizer, toks: Tokens, tags: list[str], max_length: int, s
 
     ``extra``: per-token feature ids by feature name; [CLS]/[SEP] get the feature's "none" id.
     """
-    from govner.model import FEATURES
+    from govner.modeling.model import FEATURES
 
     feats = []
     for w in make_windows(len(toks.input_ids), max_length - 2, stride):
@@ -252,7 +252,7 @@ def encode_examples(examples: list[Example], tokenizer, max_length: int, stride:
                     report: AlignmentReport, features: Sequence[str] = ()) -> list[dict]:
     from tqdm import tqdm
 
-    from govner.model import FEATURES
+    from govner.modeling.model import FEATURES
 
     rows = []
     for i, ex in enumerate(tqdm(examples, desc="tokenising", unit="sent", disable=len(examples) < 2000)):
@@ -271,7 +271,7 @@ def _tokenizer_fingerprint(tokenizer) -> str:
 
 def content_hash(examples: list[Example], tokenizer, max_length: int, stride: int,
                  features: Sequence[str] = ()) -> str:
-    from govner.model import FEATURES
+    from govner.modeling.model import FEATURES
 
     h = hashlib.sha256()
     versions = [[name, FEATURES[name].version] for name in features]
@@ -391,7 +391,7 @@ class TokenBatchCollator:
         self.base = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
 
     def __call__(self, features: list[dict]) -> dict:
-        from govner.model import FEATURES, pad_feature
+        from govner.modeling.model import FEATURES, pad_feature
 
         features = [dict(f) for f in features]  # popping must not change the caller's rows
         names = [name for name in FEATURES if features and name in features[0]]

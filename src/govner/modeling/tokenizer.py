@@ -21,7 +21,7 @@ def default_vocab_path() -> Path:
     env = os.environ.get("GOVNER_VOCAB")
     if env:
         return Path(env)
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     return root.parent / "shared" / "vocab" / "bert-base-chinese-vocab.txt"
 
 

@@ -58,7 +58,7 @@ def trainer_metrics(predictions, label_ids) -> dict[str, float]:
     """Flat dict for ``Trainer.compute_metrics``: ``micro_f1``, ``f1_VALUE``, ..."""
     import numpy as np
 
-    from govner.decode import allowed_transitions, viterbi
+    from govner.modeling.decode import allowed_transitions, viterbi
 
     tags = [ID2TAG[i] for i in range(len(ID2TAG))]
     allowed = allowed_transitions(tags)
@@ -68,7 +68,7 @@ def trainer_metrics(predictions, label_ids) -> dict[str, float]:
     for lp_row, l_row in zip(log_probs, label_ids):
         keep = l_row != -100
         y_true.append([ID2TAG[int(i)] for i in l_row[keep]])
-        # decoded as the Predictor decodes (govner.decode), so dev scores are what users get
+        # decoded as the Predictor decodes (govner.modeling.decode), so dev scores are what users get
         y_pred.append([tags[i] for i in viterbi(lp_row[keep], allowed)])
     return flatten(seqeval_scores(y_true, y_pred))
 

@@ -12,8 +12,8 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from govner.pretrain_config import PretrainConfig
-from govner.pretrain_data import CLS_ID, ID_MASK, PAD_ID, SEP_ID
+from govner.pretraining.config import PretrainConfig
+from govner.pretraining.data import CLS_ID, ID_MASK, PAD_ID, SEP_ID
 
 
 def _write_corpus_file(rows: np.ndarray, path) -> None:

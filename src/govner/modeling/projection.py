@@ -1,7 +1,7 @@
 """Character spans onto tokens: the one projection, for gold spans and rule spans alike.
 
-Its own module because both sides need it: training data (:mod:`govner.data`, gold spans to
-BIO labels) and the model's rule feature (:mod:`govner.model`, rule spans to BIO inputs), and
+Its own module because both sides need it: training data (:mod:`govner.training.data`, gold spans to
+BIO labels) and the model's rule feature (:mod:`govner.modeling.model`, rule spans to BIO inputs), and
 the model must not import the training-data module (that made an import circle).
 """
 from __future__ import annotations

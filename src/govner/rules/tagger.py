@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from govner.schema import Entity, make_entity
-from govner.validate import bad_edge_char
+from govner.rules.validate import bad_edge_char
 
 #: Bump whenever a rule changes, so pre-labels in Label Studio name the rules that made them.
 RULES_VERSION = "rules-0.3.0"

@@ -2,7 +2,7 @@
 
 Uncertainty measure ("mean least confidence"): for each token of a sentence take the
 model's highest tag probability ``p_max``; the sentence's uncertainty is the mean of
-``1 - p_max`` over its tokens (:func:`govner.predict.token_uncertainty`). Why this one:
+``1 - p_max`` over its tokens (:func:`govner.predict.predictor.token_uncertainty`). Why this one:
 
 * it needs only what the Predictor already computes (one forward pass, no sampling);
 * a mean, not a sum, so long sentences are not picked just for being long;
@@ -28,7 +28,7 @@ from govner.errors import GovnerError
 from govner.schema import Entity
 
 if TYPE_CHECKING:
-    from govner.predict import Predictor
+    from govner.predict.predictor import Predictor
 
 #: width of a near-tie bucket of uncertainty scores
 TIE = 0.01
@@ -90,8 +90,8 @@ def select(predictor: "Predictor", records: list[dict], top: int | None = None, 
 
 def main(args: argparse.Namespace) -> int:
     from govner.fileio import atomic_write_jsonl, check_output
-    from govner.prepare import load_sentences
-    from govner.predict import Predictor
+    from govner.text.prepare import load_sentences
+    from govner.predict.predictor import Predictor
 
     if args.top < 1:
         raise GovnerError(f"--top must be at least 1, got {args.top}")

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from govner.pretrain_data import CLS_ID, PAD_ID, SEP_ID
+from govner.pretraining.data import CLS_ID, PAD_ID, SEP_ID
 
 
 class ElectraPair(nn.Module):
@@ -47,7 +47,7 @@ class ElectraPair(nn.Module):
 
 def rtd_loss(pair: ElectraPair, inputs: torch.Tensor, labels: torch.Tensor, use_bf16: bool,
              gen: torch.Generator, rtd_weight: float) -> tuple[torch.Tensor, dict]:
-    """(loss, stats). ``inputs``/``labels`` as :func:`govner.pretrain_data.mask_whole_words` gives them."""
+    """(loss, stats). ``inputs``/``labels`` as :func:`govner.pretraining.data.mask_whole_words` gives them."""
     device_type = inputs.device.type
     sel = labels != -100
     original = torch.where(sel, labels, inputs)

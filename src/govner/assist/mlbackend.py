@@ -34,10 +34,10 @@ from typing import Any
 
 from govner.errors import GovnerError
 from govner.labelstudio.config import FROM_NAME, TO_NAME
-from govner.labelstudio.prelabel import ModelPrelabeller
+from govner.assist.prelabel import ModelPrelabeller
 from govner.text.read import check_text
 
-log = logging.getLogger("govner.mlbackend")
+log = logging.getLogger("govner.assist.mlbackend")
 
 
 def check_label_config(xml: Any) -> str | None:
@@ -132,7 +132,7 @@ def create_app(model_dir: str | Path, device: str = "auto", train_config: str | 
         return data if isinstance(data, dict) else None
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "UP", "model_class": "govner.predict.Predictor",
+        return JSONResponse({"status": "UP", "model_class": "govner.predict.predictor.Predictor",
                              "model_dir": str(labeller.model_dir), "model_version": labeller.version,
                              "device": str(labeller.predictor.device)})
 

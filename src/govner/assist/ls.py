@@ -10,8 +10,8 @@ from govner.fileio import atomic_write_json, backup, check_output
 from govner.labelstudio.client import Client, task_key
 from govner.labelstudio.config import label_config
 from govner.labelstudio.convert import PullReport, clean_export, result_from_entities
-from govner.labelstudio.prelabel import ModelPrelabeller, ls_prediction
-from govner.prepare import load_sentences  # noqa: F401  (sentence records: read where they are made)
+from govner.assist.prelabel import ModelPrelabeller, ls_prediction
+from govner.text.prepare import load_sentences  # noqa: F401  (sentence records: read where they are made)
 from govner.schema import LABEL_CODES
 
 TASK_FIELDS = ("text", "doc_id", "sent_idx", "source")
@@ -33,7 +33,7 @@ def predictions_for(texts: list[str], prelabel: "str | ModelPrelabeller | None")
     if prelabel is None:
         return [None] * len(texts)
     if prelabel == "rules":
-        from govner.rules import RULES_VERSION, rule_entities
+        from govner.rules.tagger import RULES_VERSION, rule_entities
 
         return [{"model_version": RULES_VERSION, "score": 1.0,
                  "result": result_from_entities(t, rule_entities(t))} for t in texts]
@@ -57,7 +57,7 @@ def build_tasks(records: list[dict], prelabel: "str | ModelPrelabeller | None",
     """Tasks in import order; ``uncertainty`` order puts the model's least certain first."""
     texts = [r["text"] for r in records]
     if order == "uncertainty":
-        from govner.select import spread_rank
+        from govner.assist.select import spread_rank
 
         if not isinstance(prelabel, ModelPrelabeller):
             raise GovnerError("--order uncertainty needs --prelabel MODEL_DIR")

@@ -22,8 +22,8 @@ import torch
 from tqdm import tqdm
 
 from govner.errors import GovnerError
-from govner.pretrain_config import PretrainConfig
-from govner.tokenizer import SPECIAL_IDS
+from govner.pretraining.config import PretrainConfig
+from govner.modeling.tokenizer import SPECIAL_IDS
 
 WORD_START = 0x8000
 ID_MASK = 0x7FFF
@@ -85,7 +85,7 @@ def file_documents(path: Path) -> list[tuple[str, str]]:
     """(doc_id, cleaned text) per document, with the doc ids of `govner prepare` (a compendium
     file yields one document per report, `<stem>-<place>`), so splits.yaml ids match exactly."""
     try:
-        from govner.prepare import documents_from_file
+        from govner.text.prepare import documents_from_file
     except ImportError:
         return [(path.stem, clean_report(path))]
     return [(d.doc_id, d.text) for d in documents_from_file(path)]
@@ -102,7 +102,7 @@ def _paragraphs(text: str) -> list[str]:
 
 def read_splits(path: Path) -> dict[str, list[str]] | None:
     """split -> doc ids, or None when there is no splits file yet (read as training reads it)."""
-    from govner.data import read_splits as read_doc_splits
+    from govner.training.data import read_splits as read_doc_splits
 
     if not path.is_file():
         return None
@@ -113,7 +113,7 @@ def read_splits(path: Path) -> dict[str, list[str]] | None:
 
 
 def _is_excluded(doc_id: str, excluded: set[str]) -> bool:
-    # Without govner.prepare a compendium file (`004_x`) is one document holding `004_x-<town>`
+    # Without govner.text.prepare a compendium file (`004_x`) is one document holding `004_x-<town>`
     # documents: it is excluded whole if any of them is.
     return doc_id in excluded or any(d.startswith(doc_id + "-") for d in excluded)
 
@@ -153,7 +153,7 @@ _WORKER: dict = {}
 def _init_worker(vocab_path: str | None) -> None:
     import jieba
 
-    from govner.tokenizer import build_tokenizer
+    from govner.modeling.tokenizer import build_tokenizer
 
     jieba.setLogLevel(60)
     jieba.initialize()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from govner.pretrain_config import PretrainConfig
+from govner.pretraining.config import PretrainConfig
 
 
 

@@ -14,7 +14,7 @@ Rules (documented here because they decide what users get):
   sees what it was trained on. An index map leads back to the caller's string, so offsets
   always index the *original* input and ``entity["text"] == text[start:end]``.
 * Decoding: the tags are the most probable *valid* BIO sequence (constrained Viterbi over the
-  token probabilities, :mod:`govner.decode`): an ``I-X`` only after ``B-X``/``I-X``, so an
+  token probabilities, :mod:`govner.modeling.decode`): an ``I-X`` only after ``B-X``/``I-X``, so an
   entity is never cut by one doubtful token. ``decode_bio`` then groups tags into entities;
   on a sequence that is not valid BIO it applies the repair rule: ``B-X`` always opens an X
   entity; ``I-X`` continues the open entity only if it is an X, otherwise it opens a new X
@@ -24,7 +24,7 @@ Rules (documented here because they decide what users get):
   never a token, and any left at an edge after mapping back is trimmed.
 * Precision on CPU: ``from_pretrained(..., quantize="auto")`` (the default) runs the encoder
   in bfloat16 on a CPU with native bfloat16 and in float32 elsewhere; "bf16", "int8" and
-  "none" choose (:mod:`govner.precision`; dev F1 of each next to float32 in
+  "none" choose (:mod:`govner.predict.precision`; dev F1 of each next to float32 in
   benchmarks/RESULTS.md). The constructor takes a model object as it is (``quantize=None``).
 * Half precision (CUDA only): a float16 copy of the model runs first; any sequence in which a
   real token's top-two logit margin is below ``fp16_margin`` (0.25) is rerun in float32.
@@ -45,9 +45,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from govner.errors import GovnerError
-from govner.precision import QUANTIZE, resolve_quantize  # noqa: F401  (QUANTIZE: the accepted quantize= values)
+from govner.predict.precision import QUANTIZE, resolve_quantize  # noqa: F401  (QUANTIZE: the accepted quantize= values)
 from govner.schema import BY_CODE, Entity, make_entity
-from govner.windows import Window, make_windows
+from govner.modeling.windows import Window, make_windows
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class _Encoded:
     offsets: list[tuple[int, int]]  # per token, into the normalised text
     ids: list[int]
     dist: "np.ndarray"  # (tokens, tags) float32: the probability of every tag (for Viterbi decoding)
-    features: dict[str, list[int]] = field(default_factory=dict)  # per-token inputs by name (govner.model)
+    features: dict[str, list[int]] = field(default_factory=dict)  # per-token inputs by name (govner.modeling.model)
     folded: str = ""  # the normalised text the model reads (and the features are computed on)
 
     @property
@@ -196,7 +196,7 @@ class Predictor:
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.tokenizer = tokenizer
         self.tagset = TagSet.from_id2label(id2label)
-        from govner.decode import allowed_transitions
+        from govner.modeling.decode import allowed_transitions
 
         self.allowed = allowed_transitions(
             [p if p == "O" else f"{p}-{c}" for p, c in zip(self.tagset.prefix, self.tagset.label)])
@@ -211,11 +211,11 @@ class Predictor:
         if half and self.device.type != "cuda":
             raise GovnerError("half precision is only used on CUDA; on CPU it is slower and less exact")
         quantize = resolve_quantize(quantize, self.device)
-        from govner.model import model_features
+        from govner.modeling.model import model_features
 
         self.features = model_features(model)
         self.model = model.to(self.device).eval()
-        from govner.precision import apply
+        from govner.predict.precision import apply
 
         self.quantize = quantize
         self.model = apply(self.model, quantize)
@@ -242,14 +242,14 @@ class Predictor:
         ``quantize``: "auto" (default) runs the encoder in bfloat16 on a CPU that has it natively
         and in float32 on other CPUs (float16 with a float32 recheck on CUDA); "bf16" and
         "int8" (dynamic int8 Linear layers) ask for one of them on CPU; None or "none" is
-        float32. :mod:`govner.precision` has the details, benchmarks/RESULTS.md speed and dev F1.
+        float32. :mod:`govner.predict.precision` has the details, benchmarks/RESULTS.md speed and dev F1.
         """
         import torch
         from transformers import AutoModelForTokenClassification
 
-        import govner.model  # registers the feature architecture with the Auto classes
-        from govner.modeldir import check_model_dir, loading, read_model_config
-        from govner.tokenizer import load_tokenizer
+        import govner.modeling.model  # registers the feature architecture with the Auto classes
+        from govner.modeling.modeldir import check_model_dir, loading, read_model_config
+        from govner.modeling.tokenizer import load_tokenizer
 
         path = Path(model_dir)
         config_path = path / "config.json"
@@ -271,8 +271,8 @@ class Predictor:
         if len(tokenizer) > model.config.vocab_size:
             raise GovnerError(f"{path}: the tokenizer has {len(tokenizer)} ids but the model only "
                               f"{model.config.vocab_size} embeddings: tokenizer files from another model?")
-        if isinstance(model.config, govner.model.GovBertConfig):
-            for line in govner.model.stale_features(model.config):
+        if isinstance(model.config, govner.modeling.model.GovBertConfig):
+            for line in govner.modeling.model.stale_features(model.config):
                 log.warning("%s: %s; the model was trained on other feature inputs than it now gets: "
                             "retrain it for trustworthy scores", path, line)
         limit = model.config.max_position_embeddings
@@ -302,7 +302,7 @@ class Predictor:
 
         Uncertainty is the mean over the text's tokens of ``1 - max tag probability`` ("least
         confidence"): 0 when every tag is certain, up to ``1 - 1/num_tags``; 0 for a text with
-        no tokens. See :mod:`govner.select` for why this measure.
+        no tokens. See :mod:`govner.assist.select` for why this measure.
         """
         docs = self._infer(check_texts(texts, "predict_with_uncertainty()"), batch_size)
         return [(ents, token_uncertainty(doc.probs)) for doc, ents in zip(docs, self._decode(docs))]
@@ -385,9 +385,9 @@ class Predictor:
                 for t, (folded, index), ids, offsets
                 in zip(texts, normalised, enc["input_ids"], enc["offset_mapping"])]
         if self.features:
-            from govner.model import FEATURES
+            from govner.modeling.model import FEATURES
 
-            for doc in docs:  # on the folded text, as training computes them (govner.data.Tokens)
+            for doc in docs:  # on the folded text, as training computes them (govner.training.data.Tokens)
                 doc.features = {name: FEATURES[name].tags(doc.folded, doc.offsets) for name in self.features}
         return docs
 
@@ -409,7 +409,7 @@ class Predictor:
             mask[row, :n + 2] = 1
         extra = {}
         if self.features:
-            from govner.model import FEATURES, pad_feature
+            from govner.modeling.model import FEATURES, pad_feature
 
             for name in self.features:
                 none = FEATURES[name].none
@@ -444,12 +444,12 @@ class Predictor:
         """Entities of every document: constrained Viterbi over many documents at once.
 
         Documents go longest first in groups of at most 256 rows and 16,384 padded tokens
-        (:func:`token_batches`), each group padded to its longest; :func:`govner.decode.viterbi_batch`
-        gives exactly :func:`govner.decode.viterbi`'s paths.
+        (:func:`token_batches`), each group padded to its longest; :func:`govner.modeling.decode.viterbi_batch`
+        gives exactly :func:`govner.modeling.decode.viterbi`'s paths.
         """
         import numpy as np
 
-        from govner.decode import viterbi_batch
+        from govner.modeling.decode import viterbi_batch
 
         out: list[list[Entity]] = [[] for _ in docs]
         order = sorted((k for k, doc in enumerate(docs) if doc.ids), key=lambda k: len(docs[k].ids), reverse=True)

@@ -2,7 +2,7 @@
 
 A prediction carries, per span, the Predictor's score (mean max tag probability over the
 span's tokens) as the region ``score``, and as the task ``score`` the model's confidence
-in the whole sentence, ``1 - uncertainty`` (see :mod:`govner.select`): sorting the Data
+in the whole sentence, ``1 - uncertainty`` (see :mod:`govner.assist.select`): sorting the Data
 Manager by "Prediction score" ascending shows the least certain sentences first.
 ``model_version`` is ``<model dir name>@<training date, UTC>`` so annotators and exports
 tell apart predictions of two trainings of the same config.
@@ -42,7 +42,7 @@ class ModelPrelabeller:
     """A Predictor loaded once, turning texts into Label Studio predictions."""
 
     def __init__(self, model_dir: str | Path, device: str = "auto", batch_size: int = 64):
-        from govner.predict import Predictor
+        from govner.predict.predictor import Predictor
 
         path = Path(model_dir)
         if not path.is_dir():
@@ -53,7 +53,7 @@ class ModelPrelabeller:
         self.batch_size = batch_size
 
     def score(self, texts: list[str], progress: bool = True) -> list[tuple[list[Entity], float]]:
-        from govner.select import score_texts
+        from govner.assist.select import score_texts
 
         return score_texts(self.predictor, texts, self.batch_size, progress)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from govner.errors import GovnerError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -41,7 +41,7 @@ class PretrainConfig:
     mask_prob: float = 0.15
     # model
     # "mlm": whole-word masked-LM; "electra": replaced-token detection with a small generator
-    # (govner.pretrain_rtd) that shares the embeddings and is the bottom generator_layers
+    # (govner.pretraining.rtd) that shares the embeddings and is the bottom generator_layers
     objective: str = "mlm"
     generator_layers: int = 1
     rtd_weight: float = 50.0
@@ -102,9 +102,9 @@ def _check(cfg: PretrainConfig, where: str) -> None:
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PretrainConfig:
-    """Validated like the fine-tuning config (govner.config): unknown keys with a suggestion,
+    """Validated like the fine-tuning config (govner.training.config): unknown keys with a suggestion,
     types per field, YAML-typed ``--set key=value`` overrides, errors naming file or override."""
-    from govner.config import build_config
+    from govner.training.config import build_config
 
     return build_config(PretrainConfig, path, list(overrides), _check)
 

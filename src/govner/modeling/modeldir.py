@@ -43,7 +43,7 @@ def check_model_dir(path: str | Path, need_tokenizer: bool = True, need_weights:
     """The directory's config after checking its model type, weights and tokenizer files."""
     from transformers import CONFIG_MAPPING
 
-    import govner.model  # noqa: F401  registers govner_bert, so it counts as known
+    import govner.modeling.model  # noqa: F401  registers govner_bert, so it counts as known
 
     path = Path(path)
     raw = read_model_config(path)

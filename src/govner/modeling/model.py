@@ -6,12 +6,12 @@ on two CPU cores; fine-tuned on the characters alone it memorises the training d
 (dev micro F1 0.48). Two kinds of knowledge that carry over to unseen reports are given to
 it as inputs instead:
 
-- ``rule_tags``: the BIO tag the regex tagger of :mod:`govner.rules` gives each token. The
+- ``rule_tags``: the BIO tag the regex tagger of :mod:`govner.rules.tagger` gives each token. The
   rules encode the guide's surface patterns (numbers with units, ``（X、Y负责）`` lead-unit
   lists, ``…工程/项目`` names); the network is meant to learn only what they get wrong
   (measured so far: it learns no correction that holds on dev; see the model card).
   This is spaCy's ``entity_ruler`` feeding ``ner``, done inside the network.
-- ``word_tags``: jieba's word boundaries and part of speech (:mod:`govner.lexical`).
+- ``word_tags``: jieba's word boundaries and part of speech (:mod:`govner.modeling.lexical`).
 
 Each feature is embedded and added to the word embedding. The rule tag also adds a learnt
 bias straight to the tag logits, which starts at ``config.rule_prior`` for the tag the rules
@@ -21,7 +21,7 @@ LEAD_OFFICE 0.95 → 0.75.) Rule tags are hidden for a whole window at a time du
 training (``config.rule_dropout``), so the model also learns to tag without them.
 
 The architecture is registered with ``transformers``' Auto classes as ``govner_bert``:
-``AutoModelForTokenClassification`` loads a saved model once :mod:`govner.model` is
+``AutoModelForTokenClassification`` loads a saved model once :mod:`govner.modeling.model` is
 imported, and a program that has not imported it gets an "unknown model type" error
 instead of a BERT that silently ignores its feature inputs.
 """
@@ -36,10 +36,11 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModelForTokenClassification, BertConfig, BertForTokenClassification
 
-from govner import lexical, rules
-from govner.projection import bio_tags
-from govner.lexical import NUM_WORD_TAGS, token_word_tags
-from govner.rules import RULES_VERSION, rule_entities
+from govner.modeling import lexical
+from govner.rules import tagger as rules
+from govner.modeling.projection import bio_tags
+from govner.modeling.lexical import NUM_WORD_TAGS, token_word_tags
+from govner.rules.tagger import RULES_VERSION, rule_entities
 from govner.schema import BIO_TAGS, TAG2ID
 
 
@@ -73,7 +74,7 @@ def token_rule_tags(text: str, token_spans: Sequence[tuple[int, int]]) -> list[i
     """The rule tagger's entities on ``text`` as one BIO tag id per token.
 
     ``token_spans`` are the tokens' character spans in ``text``; rule spans are projected
-    onto them exactly as gold spans are for training (:func:`govner.projection.bio_tags`).
+    onto them exactly as gold spans are for training (:func:`govner.modeling.projection.bio_tags`).
     """
     return [TAG2ID[t] for t in bio_tags(rule_spans(text), token_spans)]
 

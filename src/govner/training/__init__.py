@@ -1,0 +1,1 @@
+"""Fine-tuning: config, annotations to examples, splits, `govner train`, metrics and `govner evaluate`."""
