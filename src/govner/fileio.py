@@ -150,22 +150,23 @@ def parse_jsonl(content: str, name: str) -> list[Any]:
     return [row for _, row in numbered_jsonl(content, name)]
 
 
-def numbered_jsonl(content: str, name: str) -> list[tuple[int, Any]]:
-    """(line number, parsed row) for every non-blank line; a lone surrogate from a ``"\\ud800"``
-    escape is refused like one in the bytes."""
+def parse_json_line(line: str, where: str) -> Any:
+    """One JSONL line, parsed; errors name ``where`` (``file:line``). A lone surrogate from a
+    ``"\\ud800"`` escape is refused like one in the bytes. The one line parser of every JSONL reader."""
     from govner.text.read import check_json_text
 
-    rows = []
-    for lineno, line in enumerate(content.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        except RecursionError:
-            raise GovnerError(f"{name}:{lineno}: JSON nested too deeply") from None
-        if "\\u" in line:  # only an escape can put a lone surrogate into a row of decoded text
-            check_json_text(row, f"{name}:{lineno}")
-        rows.append((lineno, row))
-    return rows
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GovnerError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise GovnerError(f"{where}: JSON nested too deeply") from None
+    if "\\u" in line:  # only an escape can put a lone surrogate into a row of decoded text
+        check_json_text(row, where)
+    return row
+
+
+def numbered_jsonl(content: str, name: str) -> list[tuple[int, Any]]:
+    """(line number, parsed row) for every non-blank line (:func:`parse_json_line`)."""
+    return [(lineno, parse_json_line(line, f"{name}:{lineno}"))
+            for lineno, line in enumerate(content.split("\n"), 1) if line.strip()]

@@ -9,11 +9,11 @@ code is non-zero at the end; a bad sentence file or a bad output path stops befo
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from govner.errors import GovnerError
+from govner.fileio import parse_json_line
 from govner.extract.table import table_format
 
 RULES = "rules"
@@ -35,10 +35,7 @@ def read_sentences(path: str) -> tuple[list[dict], dict[str, dict]]:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GovnerError(f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            rec = parse_json_line(line, f"{path}:{lineno}")
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                 raise GovnerError(f"{path}:{lineno}: expected a sentence record with a string \"text\" "
                                   "(the output of `govner prepare`)")

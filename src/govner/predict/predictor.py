@@ -585,21 +585,13 @@ def _write(record: dict) -> None:
 
 def _jsonl_records(path: Path, name: str) -> Iterator[dict]:
     """Sentence records of a UTF-8 JSONL file, one line at a time (errors as in :func:`_parse_jsonl`)."""
-    from govner.text.read import check_json_text
+    from govner.fileio import parse_json_line
 
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
-            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GovnerError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-            except RecursionError:
-                raise GovnerError(f"{name}:{lineno}: JSON nested too deeply") from None
-            if "\\u" in line:  # only an escape can put a lone surrogate into a row of decoded text
-                check_json_text(rec, f"{name}:{lineno}")
+            rec = parse_json_line(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), f"{name}:{lineno}")
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                 raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
             yield rec
