@@ -22,13 +22,13 @@ pair and is read as such; a relation between any other two labels is an error na
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from govner.errors import GovnerError
+from govner.labelstudio.reader import read_annotation_file
 from govner.extract.link import measures, value_contexts
 from govner.extract.numbers import parse_value
 
@@ -105,13 +105,8 @@ def read_gold(paths: Iterable[str | Path], split: str = "all",
             continue
         if not p.is_file():
             raise GovnerError(f"{p}: annotation file not found")
-        try:
-            tasks = json.loads(p.read_text(encoding="utf-8-sig"))
-        except json.JSONDecodeError as exc:
-            raise GovnerError(f"{p}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
-        if not isinstance(tasks, list):
-            raise GovnerError(f"{p}: expected a list of Label Studio tasks")
-        out.extend(gold_from_tasks(tasks, str(p)))
+        # the project's one annotation reader: decoding, structure, offsets and overlaps checked
+        out.extend(gold_from_tasks(read_annotation_file(p), str(p)))
     if split != "all":
         from govner.training.data import read_splits
 
