@@ -15,7 +15,7 @@ from govner.cli import main as cli
 from govner.errors import GovnerError
 from govner.predict.predictor import Predictor
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 FIX = ROOT / "tests" / "fixtures"
 ANN = FIX / "mini_annotations.json"
 SPLITS = FIX / "mini_splits.yaml"
@@ -89,22 +89,14 @@ def test_prepare_refuses_bad_arguments_before_reading_or_writing(tmp_path, capsy
 
 
 def test_prepare_writes_both_outputs_or_neither(tmp_path, monkeypatch):
-    from govner import fileio
+    from helpers.faults import disk_full_on_second_write
 
     report = tmp_path / "r.txt"
     report.write_text(REPORT, encoding="utf-8")
     out = tmp_path / "s.jsonl"
     out.write_text("old sentences", encoding="utf-8")
     (tmp_path / "s.docs.jsonl").write_text("old docs", encoding="utf-8")
-    real, calls = fileio._write_temp, []
-
-    def second_fails(path, text):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(path, text)
-
-    monkeypatch.setattr(fileio, "_write_temp", second_fails)
+    disk_full_on_second_write(monkeypatch)
     with pytest.raises(OSError):
         cli(["prepare", str(report), "--out", str(out)])
     assert out.read_text("utf-8") == "old sentences"

@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from govner import fileio
 from govner.errors import GovnerError
 from govner.fileio import atomic_write_many, atomic_write_text, check_output, read_jsonl
+from helpers.faults import disk_full_on_second_write
 
 
 def mode(path) -> int:
@@ -62,16 +62,7 @@ def test_a_pair_is_never_half_written(tmp_path, monkeypatch):
     a, b = tmp_path / "s.jsonl", tmp_path / "s.docs.jsonl"
     a.write_text("old a")
     b.write_text("old b")
-    real = fileio._write_temp
-    calls = []
-
-    def failing(path, text):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(path, text)
-
-    monkeypatch.setattr(fileio, "_write_temp", failing)
+    disk_full_on_second_write(monkeypatch)
     with pytest.raises(OSError):
         atomic_write_many({a: "new a", b: "new b"})
     assert a.read_text() == "old a" and b.read_text() == "old b"

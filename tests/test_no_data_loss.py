@@ -16,7 +16,7 @@ import pytest
 
 from govner.cli import main as cli
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 FIX = ROOT / "tests" / "fixtures"
 TINY = str(ROOT / "configs" / "tiny-test.yaml")
 

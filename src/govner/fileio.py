@@ -150,6 +150,18 @@ def parse_jsonl(content: str, name: str) -> list[Any]:
     return [row for _, row in numbered_jsonl(content, name)]
 
 
+def parse_json_document(content: str, where: str, what: str) -> Any:
+    """A whole JSON file's text, parsed; errors name ``where`` and the line (``file:line``), and
+    ``what`` the file should have been. The one parser of whole JSON files read from users
+    (annotation exports, model configs)."""
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise GovnerError(f"{where}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise GovnerError(f"{where}: JSON nested too deeply to be {what}") from None
+
+
 def parse_json_line(line: str, where: str) -> Any:
     """One JSONL line, parsed; errors name ``where`` (``file:line``). A lone surrogate from a
     ``"\\ud800"`` escape is refused like one in the bytes. The one line parser of every JSONL reader."""

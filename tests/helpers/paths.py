@@ -7,3 +7,4 @@ SEEDS = SHARED / "seeds"
 EXTRA = SHARED / "reports" / "extra"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 EXTRA_FILES = sorted(list(EXTRA.glob("*.txt")) + list(EXTRA.glob("*.html")))
+FIXTURES = ROOT / "tests" / "fixtures"

@@ -3,7 +3,7 @@
 Annotators read Chinese names; exports and the model need the codes. Each ``<Label>``
 therefore shows the Chinese name (``value``) and carries the code as ``alias``: Label
 Studio stores the alias, when set, in ``value.labels`` of every result (checked against
-a real server in tests/test_labelstudio_browser.py), and matches imported predictions
+a real server in tests/labelstudio/test_labelstudio_browser.py), and matches imported predictions
 whose labels hold the alias.
 
 ``<Relations>`` offers the schema's relations (``数值→指标``, VALUE → INDICATOR) for the gold

@@ -21,11 +21,11 @@ is ever trained on.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
 
 from govner.errors import GovnerError
+from govner.fileio import parse_json_document
 from govner.labelstudio.config import FROM_NAME
 from govner.schema import BY_CODE, LABEL_CODES
 from govner.text.read import SURROGATE_RE, read_text_file
@@ -39,13 +39,7 @@ SpanRule = Callable[[str, int, int], list[str]]
 
 def read_tasks(path: str | Path) -> list:
     """A file's parsed list of tasks; unreadable bytes, invalid JSON or another top level is an error."""
-    content = read_text_file(path)
-    try:
-        tasks = json.loads(content)
-    except json.JSONDecodeError as exc:
-        raise GovnerError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise GovnerError(f"{path}: JSON nested too deeply to be an annotation file") from None
+    tasks = parse_json_document(read_text_file(path), str(path), "an annotation file")
     if not isinstance(tasks, list):
         raise GovnerError(f"{path}: expected a JSON list of tasks (a Label Studio export), "
                           f"got {type(tasks).__name__}")

@@ -9,11 +9,11 @@ each becomes one error that names the directory and the missing or broken file.
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Iterator
 
 from govner.errors import GovnerError
+from govner.fileio import parse_json_document
 
 #: any one of these holds the weights
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
@@ -29,11 +29,10 @@ def read_model_config(path: Path) -> dict:
     if not config_path.is_file():
         raise GovnerError(f"{config_path} not found: {path} is not a trained model directory")
     try:
-        raw = json.loads(config_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise GovnerError(f"{config_path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+        text = config_path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise GovnerError(f"{config_path}: not UTF-8 text") from None
+    raw = parse_json_document(text, str(config_path), "a model config")
     if not isinstance(raw, dict):
         raise GovnerError(f"{config_path}: expected a JSON object")
     return raw

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +11,14 @@ from govner.fileio import atomic_write_jsonl
 from govner.labelstudio.client import Client
 from govner.assist.ls import push
 from govner.schema import LABEL_CODES, LABELS
+from helpers.browser import launch
 from helpers.paths import ROOT, SEED_FILES
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "img" / "labelstudio-labeling.png"
 # The README's screenshot is refreshed only on request, so a test run never dirties the tree:
-#   GOVNER_UPDATE_SCREENSHOT=1 .venv/bin/pytest tests/test_labelstudio_browser.py
+#   GOVNER_UPDATE_SCREENSHOT=1 .venv/bin/pytest tests/labelstudio/test_labelstudio_browser.py
 UPDATE_SCREENSHOT = os.environ.get("GOVNER_UPDATE_SCREENSHOT") == "1"
 
 
@@ -33,7 +32,6 @@ def seed_sentence() -> dict:
 def test_labeling_page_in_chromium(label_studio, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make install-browser`"
     record = seed_sentence()
     path = tmp_path / "one.jsonl"
     atomic_write_jsonl(path, [record])
@@ -43,9 +41,7 @@ def test_labeling_page_in_chromium(label_studio, tmp_path):
     [task] = list(client.ls.tasks.list(project=pid))
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{label_studio['url']}/user/login/")

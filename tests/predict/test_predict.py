@@ -17,7 +17,7 @@ from govner.schema import ID2TAG, TAG2ID
 from govner.modeling.tokenizer import build_tokenizer
 from helpers.tiny_model import build_tiny_model
 
-SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+from helpers.paths import SEEDS
 TAGS = TagSet.from_id2label(ID2TAG)
 
 
@@ -343,6 +343,12 @@ def test_bad_model_dirs(tmp_path, tiny_model_dir):
     del config["id2label"]
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(GovnerError, match="has no id2label"):
+        Predictor.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text('{\n  "model_type": "bert",\n  "id2label": {,\n}')
+    with pytest.raises(GovnerError, match=r"config\.json:3: invalid JSON \(Expecting property name .* at column 16\)"):
+        Predictor.from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(GovnerError, match="config.json: JSON nested too deeply to be a model config"):
         Predictor.from_pretrained(tmp_path)
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from govner.cli import main as cli
 from govner.extract.table import read_table
 from govner.schema import LABELS
+from helpers.browser import launch
 from helpers.paths import ROOT, SEED_FILES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "img" / "extract-report.png"
 # Refreshed only on request, like the Label Studio screenshot:
-#   GOVNER_UPDATE_SCREENSHOT=1 .venv/bin/pytest tests/test_extract_browser.py
+#   GOVNER_UPDATE_SCREENSHOT=1 .venv/bin/pytest tests/extract/test_extract_browser.py
 UPDATE_SCREENSHOT = os.environ.get("GOVNER_UPDATE_SCREENSHOT") == "1"
 SEED = SEED_FILES[0]
 
@@ -31,7 +30,6 @@ def rgb(hex_colour: str) -> str:
 def test_report_page_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make install-browser`"
     html_dir = tmp_path / "html"
     assert cli(["extract", "--model", "rules", str(SEED), "--out", str(tmp_path / "t.jsonl"),
                 "--html", str(html_dir)]) == 0
@@ -39,9 +37,7 @@ def test_report_page_in_chromium(tmp_path):
     page_path = html_dir / f"{SEED.stem}.html"
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             requests: list[str] = []

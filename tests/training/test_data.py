@@ -11,7 +11,8 @@ from govner.predict.predictor import TagSet, decode_bio
 from govner.schema import ID2TAG, TAG2ID
 from govner.modeling.tokenizer import build_tokenizer
 
-FIX = Path(__file__).resolve().parent / "fixtures"
+from helpers.paths import FIXTURES as FIX
+from helpers.paths import SEEDS
 ANN = FIX / "mini_annotations.json"
 SPLITS = FIX / "mini_splits.yaml"
 
@@ -89,7 +90,7 @@ def test_unalignable_span_is_reported_never_dropped(tok, caplog):
 def test_fixture_is_fully_aligned_and_real(tok):
     examples = load_examples([str(ANN)])
     assert len(examples) >= 40
-    seed = (Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_f335f9e20c8b25d3.txt").read_text("utf-8")
+    seed = (SEEDS / "000_f335f9e20c8b25d3.txt").read_text("utf-8")
     rep = AlignmentReport()
     for e in examples:
         assert e.text in seed

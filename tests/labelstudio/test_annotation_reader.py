@@ -13,7 +13,7 @@ from govner.errors import GovnerError
 from govner.labelstudio.reader import read_annotation_file, task_problems
 from govner.rules.validate import validate_tasks
 
-FIX = Path(__file__).resolve().parent / "fixtures"
+from helpers.paths import FIXTURES as FIX
 ANN = FIX / "mini_annotations.json"
 TEXT = "财政总收入增长10%，𠮷溪镇新增市场主体450家。"
 

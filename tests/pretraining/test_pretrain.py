@@ -15,7 +15,7 @@ from govner.pretraining.data import (
 )
 from govner.modeling.tokenizer import build_tokenizer, default_vocab_path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 TINY = ROOT / "configs" / "pretrain-tiny.yaml"
 SEED_TEXT = "2023年全镇实现地区生产总值增长6.5%，完成固定资产投资12亿元，由镇经济发展办公室牵头负责。"
 

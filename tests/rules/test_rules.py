@@ -14,7 +14,7 @@ import pytest
 from govner.rules.tagger import RULES_VERSION, rule_entities
 from govner.schema import LABEL_CODES
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from helpers.paths import SHARED
 
 IND, VAL, PRO, LEAD = "INDICATOR", "VALUE", "PROJECT", "LEAD_OFFICE"
 

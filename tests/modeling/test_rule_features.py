@@ -24,7 +24,7 @@ from govner.rules.tagger import rule_entities
 from govner.schema import ID2TAG, TAG2ID
 from govner.modeling.tokenizer import build_tokenizer, save_tokenizer
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 ANN = ROOT / "tests" / "fixtures" / "mini_annotations.json"
 TINY = str(ROOT / "configs" / "tiny-test.yaml")
 

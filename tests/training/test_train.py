@@ -16,7 +16,7 @@ import pytest
 from govner.cli import main as cli
 from govner.schema import ID2TAG, LABEL_CODES
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 TINY = str(ROOT / "configs" / "tiny-test.yaml")
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}

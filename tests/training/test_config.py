@@ -5,7 +5,7 @@ import pytest
 from govner.training.config import TrainConfig, load_config, save_config
 from govner.errors import GovnerError
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import ROOT
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
