@@ -16,8 +16,10 @@ One run, one model, the same first N real sentences:
 (d) ``ray``        ``govner predict --engine ray`` (:mod:`govner.raydata`) on a local Ray with
                    all CPUs, over ``--ray-n`` sentences (the N repeated) in a JSONL file, timed
                    from building the dataset to the last Parquet file written (actor start-up
-                   and model loading included, ``ray.init`` not); compared with (a) on the
-                   same ``--ray-n`` sentences in the same process
+                   and model loading included, ``ray.init`` not), one actor per CPU with one
+                   torch thread each; compared with (a) on the same ``--ray-n`` sentences in
+                   one process with as many torch threads as CPUs (the same machine used the
+                   other way; ``--threads`` applies to (a)-(c) only)
 
 (a), (b), (c) and (e) run in one process, interleaved round by round (``--repeat`` rounds,
 the fastest of each counts: the shared machine's other load only ever slows a run down), so
@@ -177,8 +179,9 @@ def ray_worker(args) -> None:
     src = tmp / "ray-input.jsonl"
     src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level="WARNING")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    # the single process gets the CPUs the Ray job gets (all of them, as torch threads), whatever
+    # --threads says: the comparison is of two ways to use one machine
+    torch.set_num_threads(os.cpu_count() or 1)
     predictor = Predictor.from_pretrained(args.model, device=args.device)
     predictor.predict(texts[:WARMUP], batch_size=args.batch_size)
     actors = args.ray_actors or int(ray.cluster_resources().get("CPU", 1))
@@ -203,7 +206,7 @@ def ray_worker(args) -> None:
               f"in-process {len(texts) / best['govner']:.1f}/s", file=sys.stderr)
     got = predict_records(read_output(ray_out))
     same = sum(_span_set(g["entities"]) == _span_set(w) for g, w in zip(got, local)) / max(1, len(texts))
-    result = {"n": len(texts), "actors": actors, "per_s": {k: len(texts) / v for k, v in best.items()},
+    result = {"n": len(texts), "actors": actors, "threads": torch.get_num_threads(), "per_s": {k: len(texts) / v for k, v in best.items()},
               "agree": same, "fixed_s": fixed,
               "steady_per_s": (len(texts) - 32) / max(1e-9, best["ray"] - fixed)}
     Path(args.out).write_text(json.dumps(result), encoding="utf-8")
@@ -330,7 +333,7 @@ def main() -> None:
     if ray_res:
         rp = ray_res["per_s"]
         print(f"ray: {ray_res['n']} sentences, {ray_res['actors']} actors: {rp['ray']:.1f}/s end to end against "
-              f"{rp['govner']:.1f}/s in one process (same sentences); a job's fixed cost {ray_res['fixed_s']:.1f} s "
+              f"{rp['govner']:.1f}/s in one process with {ray_res['threads']} threads (same sentences); a job's fixed cost {ray_res['fixed_s']:.1f} s "
               f"(a 32-sentence job), beyond it {ray_res['steady_per_s']:.1f}/s; identical entity sets "
               f"{ray_res['agree']:.4f}")
         figures += [f"ray_per_s={rp['ray']:.1f}", f"ray_ratio={rp['ray'] / rp['govner']:.2f}",

@@ -2,10 +2,16 @@
 
 The plan of one run::
 
-    from_items(input files)                        driver: which files, which units are done
-      .map_batches(read_units)                     Ray tasks: a file -> units (streamed in chunks)
-      .map_batches(_Actor, ActorPoolStrategy(N))   actors: load the model once, run the worker
+    from_items(input parts)                        driver: which files, cut into parts; what is done
+      .map_batches(_Actor, ActorPoolStrategy(N))   actors: load the model once; read a part,
+                                                   run the worker on its units in chunks
       .write_parquet(OUT)                          Ray tasks: one Parquet file per block
+
+A large JSONL or Parquet file is cut into parts (byte ranges that end at a line end; Parquet
+row groups) by the driver, one Ray block each, so that the actors share it: a block is what
+Ray Data hands to one actor, so one block per file kept every other actor idle (measured: one
+busy actor of two on a 20,000-line file). The actors read their parts themselves: a separate
+read stage would need a CPU of its own, and deadlocks when the actors hold every CPU.
 
 Units: a JSONL line (``input_row`` = its line number) or a Parquet row (its 1-based row
 number) when the task takes records one by one, otherwise the whole file (``input_row`` 0).
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from govner.errors import GovnerError
+from govner.fileio import parse_json_line
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,13 @@ BOOKKEEPING = ("input_file", "input_row", "error")
 RECORD_SUFFIXES = (".jsonl", ".json", ".parquet")
 #: Parquet files of at least this many rows (fewer, larger files than one per batch of 512).
 ROWS_PER_FILE = 20_000
+#: Bytes of JSONL per part, at most and at least (see :func:`plan_parts`).
+PART_BYTES_MAX = 4 << 20
+PART_BYTES_MIN = 64 << 10
+#: Parts per actor a file is cut into when it is large enough (the tail then waits for one small part).
+PARTS_PER_ACTOR = 8
+#: Input blocks at most (a million small reports: several files per block).
+MAX_BLOCKS = 20_000
 #: Files a directory given as input contributes.
 INPUT_SUFFIXES = (".txt", ".html", ".htm", ".docx") + RECORD_SUFFIXES
 
@@ -64,7 +78,7 @@ class Task:
     schema: Any  # pyarrow.Schema of the task's own columns
     worker_kwargs: dict = field(default_factory=dict)
     records_per_unit: bool = True  # JSONL/Parquet: one unit per record (True) or per file
-    units_per_call: int = 256  # rows of one map_batches call (records, or files)
+    units_per_call: int = 256  # units one worker call gets (records, or files), read from one part
 
     def full_schema(self):
         import pyarrow as pa
@@ -120,8 +134,85 @@ def _unit(given: str, path: str, row: int, record: str | None = None, error: str
     return {"input_file": given, "path": path, "input_row": row, "record": record, "error": error}
 
 
-def file_units(given: str, path: str, done: set[int], records_per_unit: bool) -> Iterator[dict]:
-    """The units of one input file that are not in ``done``; reading errors become error units."""
+@dataclass(frozen=True)
+class Part:
+    """A piece of one input file that one actor reads: bytes ``[start, end)`` of a JSONL file whose
+    first line is ``first_row``, or Parquet row groups ``groups`` whose first row is ``first_row``;
+    ``start is None and groups is None``: the whole file."""
+
+    start: int | None = None
+    end: int | None = None
+    groups: tuple[int, ...] | None = None
+    first_row: int = 1
+
+
+WHOLE = Part()
+
+
+def plan_parts(given: str, path: str, records_per_unit: bool, actors: int) -> list[Part]:
+    """Cut one input file into parts for ``actors`` actors (the whole file when small or not records).
+
+    JSONL parts end at a line end and count their lines, so every unit keeps its line number as
+    ``input_row``; a file that cannot be scanned here is one whole part, and reading it in the
+    actor reports the error as before.
+    """
+    suffix = Path(given).suffix.lower()
+    if not records_per_unit or suffix not in RECORD_SUFFIXES:
+        return [WHOLE]
+    try:
+        if suffix == ".parquet":
+            return _parquet_parts(path, actors)
+        return _jsonl_parts(path, actors)
+    except Exception:  # noqa: BLE001 - unreadable here: the actor reads it and writes the error row
+        return [WHOLE]
+
+
+def _jsonl_parts(path: str, actors: int) -> list[Part]:
+    size = os.path.getsize(path)
+    target = min(PART_BYTES_MAX, max(PART_BYTES_MIN, size // max(1, actors * PARTS_PER_ACTOR)))
+    if size <= target:
+        return [WHOLE]
+    parts: list[Part] = []
+    start, first_row = 0, 1
+    with open(path, "rb") as fh:
+        while start < size:
+            fh.seek(start)
+            block = fh.read(target)
+            if start + len(block) < size:
+                cut = block.rfind(b"\n")
+                if cut < 0:  # a line longer than a part: run on to its end
+                    rest = fh.readline()
+                    block += rest
+                    cut = len(block) - 1
+                block = block[:cut + 1]
+            parts.append(Part(start=start, end=start + len(block), first_row=first_row))
+            first_row += block.count(b"\n")
+            start += len(block)
+    return parts
+
+
+def _parquet_parts(path: str, actors: int) -> list[Part]:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    rows = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    total = sum(rows)
+    target = max(1, total // max(1, actors * PARTS_PER_ACTOR))
+    parts: list[Part] = []
+    groups: list[int] = []
+    first_row = row = 1
+    for i, n in enumerate(rows):
+        groups.append(i)
+        row += n
+        if row - first_row >= target or i == len(rows) - 1:
+            parts.append(Part(groups=tuple(groups), first_row=first_row))
+            groups, first_row = [], row
+    return parts if len(parts) > 1 else [WHOLE]
+
+
+def file_units(given: str, path: str, done: set[int], records_per_unit: bool,
+               part: Part = WHOLE) -> Iterator[dict]:
+    """The units of one input file (or one part of it) not in ``done``; reading errors become error units."""
     if 0 in done:  # the whole file was written (as one unit, or as a file-level error)
         return
     suffix = Path(given).suffix.lower()
@@ -130,74 +221,95 @@ def file_units(given: str, path: str, done: set[int], records_per_unit: bool) ->
         return
     try:
         if suffix == ".parquet":
-            yield from _parquet_units(given, path, done)
+            yield from _parquet_units(given, path, done, part)
         else:
-            yield from _jsonl_units(given, path, done)
+            yield from _jsonl_units(given, path, done, part)
     except OSError as exc:
         yield _unit(given, path, 0, error=f"{given}: cannot read ({exc.strerror or exc})")
     except Exception as exc:  # noqa: BLE001 - a file we cannot parse must not stop the job
         yield _unit(given, path, 0, error=f"{given}: cannot read ({type(exc).__name__}: {exc})")
 
 
-def _jsonl_units(given: str, path: str, done: set[int]) -> Iterator[dict]:
+def _jsonl_lines(path: str, part: Part) -> Iterator[tuple[int, bytes]]:
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if lineno in done or not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                json.loads(line)
-            except UnicodeDecodeError as exc:
-                yield _unit(given, path, lineno, error=f"{given}:{lineno}: not UTF-8 (byte {exc.start})")
-                continue
-            except json.JSONDecodeError as exc:
-                yield _unit(given, path, lineno, error=f"{given}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            yield _unit(given, path, lineno, line.rstrip("\r\n"))
+        if part.start is None:
+            yield from enumerate(fh, 1)
+            return
+        fh.seek(part.start)
+        pos = part.start
+        for lineno, raw in enumerate(fh, part.first_row):
+            if pos >= part.end:
+                return
+            pos += len(raw)
+            yield lineno, raw
 
 
-def _parquet_units(given: str, path: str, done: set[int]) -> Iterator[dict]:
+def _jsonl_units(given: str, path: str, done: set[int], part: Part = WHOLE) -> Iterator[dict]:
+    for lineno, raw in _jsonl_lines(path, part):
+        if lineno in done or not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            parse_json_line(line, f"{given}:{lineno}")
+        except UnicodeDecodeError as exc:
+            yield _unit(given, path, lineno, error=f"{given}:{lineno}: not UTF-8 (byte {exc.start})")
+            continue
+        except GovnerError as exc:  # invalid JSON, nested too deeply, a lone surrogate escape
+            yield _unit(given, path, lineno, error=str(exc))
+            continue
+        yield _unit(given, path, lineno, line.rstrip("\r\n"))
+
+
+def _parquet_units(given: str, path: str, done: set[int], part: Part = WHOLE) -> Iterator[dict]:
     import pyarrow.parquet as pq
 
-    row = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+    row = part.first_row - 1
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024, row_groups=part.groups):
         for rec in batch.to_pylist():
             row += 1
             if row not in done:
                 yield _unit(given, path, row, json.dumps(rec, ensure_ascii=False, default=str))
 
 
-def read_units(batch, records_per_unit: bool, chunk: int) -> Iterator[Any]:
-    """Ray task: input files (one ``path`` row per file) -> tables of at most ``chunk`` units."""
-    import pyarrow as pa
-
-    schema = unit_schema()
+def part_units(items: Iterable[dict], records_per_unit: bool, chunk: int) -> Iterator[list[dict]]:
+    """Input parts (one dict per part of a file) -> lists of at most ``chunk`` units."""
     pending: list[dict] = []
-    for item in batch.to_pylist():
-        for unit in file_units(item["input_file"], item["path"], set(item["done"] or ()), records_per_unit):
+    for item in items:
+        groups = item.get("groups")
+        part = Part(start=item.get("start"), end=item.get("end"),
+                    groups=tuple(groups) if groups is not None else None, first_row=item.get("first_row") or 1)
+        for unit in file_units(item["input_file"], item["path"], set(item["done"] or ()), records_per_unit, part):
             pending.append(unit)
             if len(pending) >= chunk:
-                yield pa.Table.from_pylist(pending, schema=schema)
+                yield pending
                 pending = []
     if pending:
-        yield pa.Table.from_pylist(pending, schema=schema)
+        yield pending
 
 
 # -- actors -------------------------------------------------------------------------------------
 
 
 class _Actor:
-    """Ray Data callable class around a task's worker: built once per actor, called per batch."""
+    """Ray Data callable class around a task's worker: built once per actor, called per input part.
+
+    It reads its parts itself (no separate read stage, so no CPU is needed beside the actors and
+    no block of units travels through the object store) and runs the worker on ``chunk`` units
+    at a time, yielding one output table per chunk.
+    """
 
     def __init__(self, task: Task):
         self.task = task
         self.schema = task.full_schema()
         self.worker = task.worker(**task.worker_kwargs)
 
-    def __call__(self, table):
+    def __call__(self, table) -> Iterator[Any]:
+        for units in part_units(table.to_pylist(), self.task.records_per_unit, self.task.units_per_call):
+            yield self.run_units(units)
+
+    def run_units(self, units: list[dict]):
         import pyarrow as pa
 
-        units = table.to_pylist()
         rows = [error_row(u, u["error"]) for u in units if u["error"] is not None]
         good = [u for u in units if u["error"] is None]
         if good:
@@ -292,6 +404,22 @@ def default_actors(cpus_per_actor: float, gpus_per_actor: float) -> int:
     return max(1, int(res.get("CPU", 1) // max(cpus_per_actor, 1e-9)))
 
 
+def part_items(given: str, done: list[int], records_per_unit: bool, actors: int) -> list[dict]:
+    """The input rows for one file: one per part, each with the done rows that fall in it."""
+    import bisect
+
+    path = str(Path(given).resolve())
+    parts = plan_parts(given, path, records_per_unit, actors)
+    items = []
+    for k, part in enumerate(parts):
+        lo = bisect.bisect_left(done, part.first_row) if len(parts) > 1 else 0
+        hi = bisect.bisect_left(done, parts[k + 1].first_row) if k + 1 < len(parts) else len(done)
+        items.append({"input_file": given, "path": path, "done": done[lo:hi], "start": part.start,
+                      "end": part.end, "groups": list(part.groups) if part.groups is not None else None,
+                      "first_row": part.first_row})
+    return items
+
+
 def run(task: Task, inputs: list[str], out: str | os.PathLike, *, actors: int | None = None,
         cpus_per_actor: float = 1.0, gpus_per_actor: float = 0.0, address: str | None = None,
         progress: bool | None = None) -> RunSummary:
@@ -310,16 +438,15 @@ def run(task: Task, inputs: list[str], out: str | os.PathLike, *, actors: int | 
     ctx.enable_progress_bars = sys.stderr.isatty() if progress is None else progress
     done = written_keys(out_dir)
     summary.skipped_units = sum(len(v) for v in done.values())
-    todo = [{"input_file": f, "path": str(Path(f).resolve()), "done": sorted(done.get(f, ()))}
-            for f in files if 0 not in done.get(f, ())]
+    actors = actors or default_actors(cpus_per_actor, gpus_per_actor)
+    todo = [item for f in files if 0 not in done.get(f, ())
+            for item in part_items(f, sorted(done.get(f, ())), task.records_per_unit, actors)]
     before = set(output_files(out_dir))
     if todo:
-        actors = actors or default_actors(cpus_per_actor, gpus_per_actor)
-        chunk = task.units_per_call
-        ds = ray.data.from_items(todo, override_num_blocks=min(len(todo), max(1, actors * 4)))
-        ds = ds.map_batches(read_units, batch_size=1, batch_format="pyarrow",
-                            fn_kwargs={"records_per_unit": task.records_per_unit, "chunk": chunk})
-        ds = ds.map_batches(_Actor, fn_constructor_kwargs={"task": task}, batch_size=chunk,
+        ds = ray.data.from_items(todo, override_num_blocks=min(len(todo), MAX_BLOCKS))
+        # one call per input part (a part of a record file, or a whole file): a larger batch is
+        # bundled from several blocks and would go to one actor while the others wait
+        ds = ds.map_batches(_Actor, fn_constructor_kwargs={"task": task}, batch_size=1,
                             batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=actors),
                             num_cpus=cpus_per_actor, num_gpus=gpus_per_actor or None)
         ds.write_parquet(str(out_dir), min_rows_per_file=ROWS_PER_FILE)
