@@ -22,6 +22,20 @@ def umask_022():
     os.umask(old)
 
 
+def test_files_of_other_libraries_are_given_the_umask_mode(tmp_path, umask_022):
+    from safetensors.numpy import save_file
+
+    import numpy as np
+    from govner.fileio import follow_umask
+
+    save_file({"w": np.zeros(2, dtype=np.float32)}, str(tmp_path / "model.safetensors"))
+    (tmp_path / "notes.txt").write_text("x")
+    os.chmod(tmp_path / "notes.txt", 0o600)
+    follow_umask(tmp_path)
+    assert mode(tmp_path / "model.safetensors") == 0o644
+    assert mode(tmp_path / "notes.txt") == 0o600  # only the pattern's files are touched
+
+
 def test_new_files_follow_the_umask_not_0600(tmp_path, umask_022):
     atomic_write_text(tmp_path / "a.txt", "x")
     assert mode(tmp_path / "a.txt") == 0o644

@@ -46,6 +46,16 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~current_umask()
 
 
+def follow_umask(directory: PathLike, pattern: str = "*.safetensors") -> None:
+    """Give files another library wrote into ``directory`` the mode ``open(path, "w")`` would:
+    safetensors writes its files 0600 whatever the umask, so a model directory on a shared disk
+    (a Ray cluster's workers, a colleague) could not be read by anyone else."""
+    want = 0o666 & ~current_umask()
+    for path in Path(directory).glob(pattern):
+        if path.is_file() and not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) != want:
+            os.chmod(path, want)
+
+
 def same_file(a: PathLike, b: PathLike) -> bool:
     """Whether two paths name one file (hard links and symlinks included); never raises."""
     try:

@@ -207,6 +207,10 @@ def test_steps_resume_and_export(tmp_path):
     emb = model.bert.embeddings.word_embeddings.weight
     assert torch.allclose(emb, ref["bert.embeddings.word_embeddings.weight"].half().float())
     assert len(AutoTokenizer.from_pretrained(str(out))) == 21128
+    from govner.fileio import current_umask
+
+    for f in out.glob("*.safetensors"):  # readable as the umask says, not safetensors' own 0600
+        assert f.stat().st_mode & 0o777 == 0o666 & ~current_umask(), f
     card = (out / "README.md").read_text(encoding="utf-8")
     assert mine in card and card.count(KEEP_START) == 1  # a re-export keeps the hand-written section
     for needle in ("Tokens seen: 8,192", "Pretrained vs random initialisation", "Xinwen Lianbo",

@@ -63,6 +63,10 @@ def test_output_directory(two_runs):
     for name in ("model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "train_config.yaml",
                  "metrics.json", "report.md", "loss.png", "dev_f1.png"):
         assert (out / name).is_file(), name
+    from govner.fileio import current_umask
+
+    # the weights follow the umask like every other output (safetensors alone writes 0600)
+    assert (out / "model.safetensors").stat().st_mode & 0o777 == 0o666 & ~current_umask()
     config = json.loads((out / "config.json").read_text("utf-8"))
     assert {int(k): v for k, v in config["id2label"].items()} == ID2TAG
     for split in ("dev", "test"):

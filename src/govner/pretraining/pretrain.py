@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from govner.errors import GovnerError
+from govner.fileio import follow_umask
 from govner.pretraining.config import PretrainConfig, config_to_dict, load_config
 from govner.pretraining.data import PackedData, build_or_load, mask_whole_words
 from govner.pretraining.rtd import ElectraPair, rtd_loss
@@ -194,6 +195,7 @@ def save_weights(model, out: Path, dtype: str) -> None:
 
         model = copy.deepcopy(model).to(torch.float16)
     model.save_pretrained(out, max_shard_size="15MB")
+    follow_umask(out)  # safetensors writes 0600
     conf_path = out / "config.json"
     conf = json.loads(conf_path.read_text(encoding="utf-8"))
     conf["dtype"] = "float32"

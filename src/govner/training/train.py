@@ -17,6 +17,7 @@ from govner.training.config import TrainConfig, load_config, save_config
 from govner.training.data import (AlignmentReport, Example, TokenBatchCollator, build_dataset, check_alignment, label_counts,
                          load_examples, split_examples, swap_mentions)
 from govner.errors import GovnerError
+from govner.fileio import follow_umask
 from govner.modeling.modeldir import check_model_dir, loading
 from govner.schema import ID2TAG, TAG2ID
 from govner.modeling.tokenizer import build_tokenizer, load_tokenizer, save_tokenizer
@@ -214,6 +215,7 @@ def run_training(cfg: TrainConfig, resume: bool = False,
     if not trainer.is_world_process_zero():
         return None
     trainer.save_model(str(out))  # the best checkpoint (load_best_model_at_end)
+    follow_umask(out)  # safetensors writes 0600
     tokenizer.model_max_length = cfg.data.max_length  # so the Predictor windows as training did
     save_tokenizer(tokenizer, out)
     save_config(cfg, out / "train_config.yaml")
