@@ -38,19 +38,24 @@ def current_umask() -> int:
     return mask
 
 
+def default_file_mode() -> int:
+    """What ``open(path, "w")`` gives a new file: 0666 less the umask."""
+    return 0o666 & ~current_umask()
+
+
 def _new_file_mode(path: Path) -> int:
-    """The replaced file's mode, else what ``open(path, "w")`` would give: 0666 less the umask."""
+    """The replaced file's mode, else :func:`default_file_mode`."""
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return 0o666 & ~current_umask()
+        return default_file_mode()
 
 
 def follow_umask(directory: PathLike, pattern: str = "*.safetensors") -> None:
     """Give files another library wrote into ``directory`` the mode ``open(path, "w")`` would:
     safetensors writes its files 0600 whatever the umask, so a model directory on a shared disk
     (a Ray cluster's workers, a colleague) could not be read by anyone else."""
-    want = 0o666 & ~current_umask()
+    want = default_file_mode()
     for path in Path(directory).glob(pattern):
         if path.is_file() and not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) != want:
             os.chmod(path, want)

@@ -13,18 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govner.raydata import runner
-from govner.raydata.runner import WHOLE, file_units, part_items, plan_parts
+from govner.raydata.runner import WHOLE, file_units, part_items, part_units, plan_parts
 
 
 def units_of(path, done=(), actors=2):
+    """The input rows of one file, and every unit the actors would read from them, in order."""
     items = part_items(str(path), sorted(done), True, actors)
-    got = []
-    for item in items:
-        part = runner.Part(start=item["start"], end=item["end"],
-                           groups=tuple(item["groups"]) if item["groups"] is not None else None,
-                           first_row=item["first_row"])
-        got += list(file_units(str(path), str(path), set(item["done"]), True, part))
-    return items, got
+    return items, [unit for chunk in part_units(items, True, chunk=1000) for unit in chunk]
 
 
 def test_a_large_jsonl_is_cut_at_line_ends_and_keeps_line_numbers(tmp_path, monkeypatch):

@@ -30,6 +30,7 @@ has the same columns and ``pyarrow.parquet.read_table(OUT)`` reads the whole out
 """
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -98,16 +99,6 @@ class RunSummary:
     error_messages: list[str] = field(default_factory=list)
 
 
-UNIT_COLUMNS = ("input_file", "path", "input_row", "record", "error")
-
-
-def unit_schema():
-    import pyarrow as pa
-
-    return pa.schema([("input_file", pa.string()), ("path", pa.string()), ("input_row", pa.int64()),
-                      ("record", pa.string()), ("error", pa.string())])
-
-
 # -- inputs -------------------------------------------------------------------------------------
 
 
@@ -149,6 +140,13 @@ class Part:
 WHOLE = Part()
 
 
+def record_kind(given: str, records_per_unit: bool) -> str | None:
+    """The suffix (``.jsonl``, ``.json``, ``.parquet``) of a file read record by record, or None
+    when the file is one unit (a report, or any file of a task that takes whole files)."""
+    suffix = Path(given).suffix.lower()
+    return suffix if records_per_unit and suffix in RECORD_SUFFIXES else None
+
+
 def plan_parts(given: str, path: str, records_per_unit: bool, actors: int) -> list[Part]:
     """Cut one input file into parts for ``actors`` actors (the whole file when small or not records).
 
@@ -156,11 +154,11 @@ def plan_parts(given: str, path: str, records_per_unit: bool, actors: int) -> li
     ``input_row``; a file that cannot be scanned here is one whole part, and reading it in the
     actor reports the error as before.
     """
-    suffix = Path(given).suffix.lower()
-    if not records_per_unit or suffix not in RECORD_SUFFIXES:
+    kind = record_kind(given, records_per_unit)
+    if kind is None:
         return [WHOLE]
     try:
-        if suffix == ".parquet":
+        if kind == ".parquet":
             return _parquet_parts(path, actors)
         return _jsonl_parts(path, actors)
     except Exception:  # noqa: BLE001 - unreadable here: the actor reads it and writes the error row
@@ -210,17 +208,35 @@ def _parquet_parts(path: str, actors: int) -> list[Part]:
     return parts if len(parts) > 1 else [WHOLE]
 
 
+def part_items(given: str, done: list[int], records_per_unit: bool, actors: int) -> list[dict]:
+    """The input rows (Ray items) for one file: one per part, each with the sorted ``done`` rows
+    that fall in it (the first part also takes any before it, the last any after it)."""
+    path = str(Path(given).resolve())
+    parts = plan_parts(given, path, records_per_unit, actors)
+    cuts = [0, *(bisect.bisect_left(done, p.first_row) for p in parts[1:]), len(done)]
+    return [{"input_file": given, "path": path, "done": done[cuts[k]:cuts[k + 1]], "start": part.start,
+             "end": part.end, "groups": list(part.groups) if part.groups is not None else None,
+             "first_row": part.first_row} for k, part in enumerate(parts)]
+
+
+def item_part(item: dict) -> Part:
+    """The :class:`Part` an input row of :func:`part_items` stands for."""
+    groups = item["groups"]
+    return Part(start=item["start"], end=item["end"], groups=tuple(groups) if groups is not None else None,
+                first_row=item["first_row"])
+
+
 def file_units(given: str, path: str, done: set[int], records_per_unit: bool,
                part: Part = WHOLE) -> Iterator[dict]:
     """The units of one input file (or one part of it) not in ``done``; reading errors become error units."""
     if 0 in done:  # the whole file was written (as one unit, or as a file-level error)
         return
-    suffix = Path(given).suffix.lower()
-    if not records_per_unit or suffix not in RECORD_SUFFIXES:
+    kind = record_kind(given, records_per_unit)
+    if kind is None:
         yield _unit(given, path, 0)
         return
     try:
-        if suffix == ".parquet":
+        if kind == ".parquet":
             yield from _parquet_units(given, path, done, part)
         else:
             yield from _jsonl_units(given, path, done, part)
@@ -275,10 +291,8 @@ def part_units(items: Iterable[dict], records_per_unit: bool, chunk: int) -> Ite
     """Input parts (one dict per part of a file) -> lists of at most ``chunk`` units."""
     pending: list[dict] = []
     for item in items:
-        groups = item.get("groups")
-        part = Part(start=item.get("start"), end=item.get("end"),
-                    groups=tuple(groups) if groups is not None else None, first_row=item.get("first_row") or 1)
-        for unit in file_units(item["input_file"], item["path"], set(item["done"] or ()), records_per_unit, part):
+        for unit in file_units(item["input_file"], item["path"], set(item["done"] or ()), records_per_unit,
+                               item_part(item)):
             pending.append(unit)
             if len(pending) >= chunk:
                 yield pending
@@ -402,22 +416,6 @@ def default_actors(cpus_per_actor: float, gpus_per_actor: float) -> int:
     if gpus_per_actor:
         return max(1, int(res.get("GPU", 0) // gpus_per_actor))
     return max(1, int(res.get("CPU", 1) // max(cpus_per_actor, 1e-9)))
-
-
-def part_items(given: str, done: list[int], records_per_unit: bool, actors: int) -> list[dict]:
-    """The input rows for one file: one per part, each with the done rows that fall in it."""
-    import bisect
-
-    path = str(Path(given).resolve())
-    parts = plan_parts(given, path, records_per_unit, actors)
-    items = []
-    for k, part in enumerate(parts):
-        lo = bisect.bisect_left(done, part.first_row) if len(parts) > 1 else 0
-        hi = bisect.bisect_left(done, parts[k + 1].first_row) if k + 1 < len(parts) else len(done)
-        items.append({"input_file": given, "path": path, "done": done[lo:hi], "start": part.start,
-                      "end": part.end, "groups": list(part.groups) if part.groups is not None else None,
-                      "first_row": part.first_row})
-    return items
 
 
 def run(task: Task, inputs: list[str], out: str | os.PathLike, *, actors: int | None = None,
