@@ -25,6 +25,7 @@ def _is_sentence_file(path: str) -> bool:
 
 def read_sentences(path: str) -> tuple[list[dict], dict[str, dict]]:
     """Sentence records from a JSONL file, and the documents of its ``*.docs.jsonl`` if present."""
+    from govner.predict.predictor import check_sentence_record
     from govner.text.prepare import docs_path
 
     p = Path(path)
@@ -35,10 +36,8 @@ def read_sentences(path: str) -> tuple[list[dict], dict[str, dict]]:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            rec = parse_json_line(line, f"{path}:{lineno}")
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise GovnerError(f"{path}:{lineno}: expected a sentence record with a string \"text\" "
-                                  "(the output of `govner prepare`)")
+            rec = check_sentence_record(parse_json_line(line, f"{path}:{lineno}"), f"{path}:{lineno}",
+                                        " (the output of `govner prepare`)")
             rec.setdefault("doc_id", p.stem)
             rec.setdefault("sent_idx", len(records))
             if not isinstance(rec["sent_idx"], int) or (rec.get("doc_start") is not None

@@ -148,6 +148,14 @@ def check_text(text: object, where: str = "predict()") -> str:
     return check_unicode(text, where)
 
 
+def check_sentence_record(rec: object, where: str, hint: str = "") -> dict:
+    """A parsed JSONL line that is a sentence record: an object with a string ``"text"``; the one
+    check of every reader of sentence JSONL (predict's files and stdin, the Ray worker, extract)."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        raise GovnerError(f"{where}: expected a sentence record with a string \"text\"{hint}")
+    return rec
+
+
 def check_texts(texts: object, where: str = "predict()") -> list[str]:
     if texts is None:
         raise GovnerError(f"{where} got None; expected a string or a list of strings")
@@ -532,12 +540,7 @@ def unsure_rows(logits: "torch.Tensor", mask: "torch.Tensor", margin: float) -> 
 def _parse_jsonl(content: str, name: str) -> list[dict]:
     from govner.fileio import numbered_jsonl
 
-    records = []
-    for lineno, rec in numbered_jsonl(content, name):
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
-        records.append(rec)
-    return records
+    return [check_sentence_record(rec, f"{name}:{lineno}") for lineno, rec in numbered_jsonl(content, name)]
 
 
 def _read_source(src: str) -> tuple[str, str]:
@@ -591,10 +594,9 @@ def _jsonl_records(path: Path, name: str) -> Iterator[dict]:
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
-            rec = parse_json_line(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), f"{name}:{lineno}")
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise GovnerError(f"{name}:{lineno}: expected a sentence record with a string \"text\"")
-            yield rec
+            where = f"{name}:{lineno}"
+            yield check_sentence_record(parse_json_line(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), where),
+                                        where)
 
 
 def _jsonl_stream(src: str) -> Iterator[dict] | None:

@@ -93,7 +93,7 @@ class PredictWorker:
         self.max_sentence_len = max_sentence_len
 
     def __call__(self, units: list[dict]) -> list[dict]:
-        from govner.predict.predictor import check_text
+        from govner.predict.predictor import check_sentence_record, check_text
         from govner.text.read import read_text_file
 
         rows: list[dict] = []
@@ -105,10 +105,8 @@ class PredictWorker:
                 if u["record"] is None:
                     documents.append((u, read_text_file(u["path"], allow_empty=True)))
                     continue
-                rec = json.loads(u["record"])
                 where = f"{u['input_file']}:{u['input_row']}"
-                if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                    raise GovnerError(f"{where}: expected a sentence record with a string \"text\"")
+                rec = check_sentence_record(json.loads(u["record"]), where)
                 check_text(rec["text"], where)
                 records.append((u, rec))
             except GovnerError as exc:
